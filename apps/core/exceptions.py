@@ -1,0 +1,191 @@
+"""One exception handler: every error leaves the API as RFC 9457 problem details with a `code`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import DataError, IntegrityError, OperationalError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from apps.core import request_id
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class ProblemError(exceptions.APIException):
+    """A domain error with a status, a stable code and extra members for the problem document."""
+
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    default_code = "bad_request"
+    default_detail = "The request could not be processed."
+
+    def __init__(self, detail: str | None = None, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail=detail, code=code)
+        self.code = code or self.default_code
+        self.extra = extra
+
+
+class Conflict(ProblemError):
+    """The request conflicts with the current state of the resource (409)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+    default_detail = "The request conflicts with the current state of the resource."
+
+
+class PreconditionFailed(ProblemError):
+    """If-Match did not match the current ETag (412)."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+    default_detail = "The resource has changed since you read it (If-Match does not match)."
+
+
+class Unprocessable(ProblemError):
+    """Valid input that the domain refuses (422)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "unprocessable"
+    default_detail = "The request is valid but cannot be carried out."
+
+
+class ServiceUnavailable(ProblemError):
+    """The database (or another dependency) cannot be reached (503)."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "service_unavailable"
+    default_detail = "The service is temporarily unavailable; try again shortly."
+
+
+class PayloadTooLarge(ProblemError):
+    """The request body is larger than MAX_REQUEST_BYTES (413)."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "payload_too_large"
+    default_detail = "The request body is too large."
+
+
+def problem(
+    status_code: int, code: str, detail: str, request: HttpRequest | None = None, **extra: Any
+) -> dict[str, Any]:
+    """The body of a problem-details document."""
+    from http import HTTPStatus
+
+    body: dict[str, Any] = {
+        "type": f"urn:coveris:problem:{code}",
+        "title": HTTPStatus(status_code).phrase,
+        "status": status_code,
+        "detail": detail,
+        "code": code,
+    }
+    if request is not None:
+        body["instance"] = request.path
+    rid = request_id.get()
+    if rid:
+        body["request_id"] = rid
+    body.update(extra)
+    return body
+
+
+def _first_code(codes: Any) -> str:
+    if isinstance(codes, str):
+        return codes
+    if isinstance(codes, dict):
+        for value in codes.values():
+            return _first_code(value)
+    if isinstance(codes, list) and codes:
+        return _first_code(codes[0])
+    return "invalid"
+
+
+def _translate(exc: Exception) -> Exception:
+    """Turn Django and database errors into API exceptions before DRF sees them."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, RequestDataTooBig):
+        return PayloadTooLarge()
+    if isinstance(exc, SuspiciousOperation):
+        return ProblemError(str(exc) or "Suspicious request.", code="bad_request")
+    if isinstance(exc, OperationalError):
+        logger.warning("database unavailable: %s", exc)
+        return ServiceUnavailable(code="database_unavailable")
+    if isinstance(exc, DataError):
+        return ProblemError("A value is out of range or of the wrong type.", code="invalid_value")
+    if isinstance(exc, IntegrityError):
+        logger.info("integrity error: %s", exc)
+        return Conflict("The change conflicts with existing data.", code="integrity_conflict")
+    return exc
+
+
+def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """DRF's EXCEPTION_HANDLER: problem details for every APIException and known Django error."""
+    exc = _translate(exc)
+    if not isinstance(exc, exceptions.APIException):
+        return None
+    request = context.get("request")
+    headers: dict[str, str] = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if getattr(exc, "wait", None) is not None:
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+
+    extra: dict[str, Any] = {}
+    if isinstance(exc, exceptions.ValidationError):
+        code = "invalid"
+        detail = "The input is not valid."
+        if isinstance(exc.detail, dict):
+            extra["errors"] = exc.detail
+        else:
+            extra["errors"] = {"non_field_errors": exc.detail}
+            code = _first_code(exc.get_codes())
+            code = "invalid" if code in ("invalid", "non_field_errors") else code
+    elif isinstance(exc, ProblemError):
+        code = exc.code
+        detail = str(exc.detail)
+        extra.update(exc.extra)
+    else:
+        code = _first_code(exc.get_codes())
+        detail = str(exc.detail)
+
+    body = problem(exc.status_code, code, detail, request, **extra)
+    set_rollback()
+    return Response(
+        body, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE
+    )
+
+
+def _plain_problem(request: HttpRequest, status_code: int, code: str, detail: str) -> JsonResponse:
+    return JsonResponse(
+        problem(status_code, code, detail, request),
+        status=status_code,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django-level 400 (outside DRF views)."""
+    return _plain_problem(request, 400, "bad_request", "Bad request.")
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django-level 403 (outside DRF views)."""
+    return _plain_problem(request, 403, "permission_denied", "You may not do this.")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    """Django-level 404: unknown URL."""
+    return _plain_problem(request, 404, "not_found", "Not found.")
+
+
+def handler500(request: HttpRequest) -> JsonResponse:
+    """Django-level 500: never a stack trace, always a problem document."""
+    return _plain_problem(request, 500, "server_error", "An unexpected error occurred.")

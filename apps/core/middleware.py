@@ -1,0 +1,52 @@
+"""Middleware that gives every request an id (X-Request-ID in and out)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from inspect import iscoroutinefunction
+
+from asgiref.sync import markcoroutinefunction
+from django.http import HttpRequest, HttpResponseBase
+
+from apps.core import request_id
+
+HEADER = "X-Request-ID"
+
+
+class RequestIdMiddleware:
+    """Accept a well-formed X-Request-ID or make one; echo it on the response."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], object]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> object:
+        if self.is_async:
+            return self._acall(request)
+        value = request_id.accept(request.headers.get(HEADER))
+        request.request_id = value  # type: ignore[attr-defined]
+        token = request_id.set_current(value)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id.reset(token)
+        response[HEADER] = value  # type: ignore[index]
+        return response
+
+    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
+        value = request_id.accept(request.headers.get(HEADER))
+        request.request_id = value  # type: ignore[attr-defined]
+        token = request_id.set_current(value)
+        try:
+            get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]
+            get_response = self.get_response  # type: ignore[assignment]
+            response = await get_response(request)
+        finally:
+            request_id.reset(token)
+        response[HEADER] = value
+        return response

@@ -1,0 +1,57 @@
+"""JSON rendering with orjson (the only renderer: the API speaks JSON)."""
+
+from __future__ import annotations
+
+import decimal
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from django.utils.functional import Promise
+from rest_framework.renderers import BaseRenderer
+
+
+def _default(obj: Any) -> Any:
+    if isinstance(obj, decimal.Decimal):
+        return str(obj)
+    if isinstance(obj, Promise):
+        return str(obj)
+    if isinstance(obj, uuid.UUID):
+        return str(obj)
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if hasattr(obj, "tolist"):
+        return obj.tolist()
+    if hasattr(obj, "__iter__"):
+        return list(obj)
+    raise TypeError(f"Type is not JSON serializable: {type(obj).__name__}")
+
+
+class JSONRenderer(BaseRenderer):
+    """Renders with orjson; decimals as strings, as the API contract says."""
+
+    media_type = "application/json"
+    format = "json"
+    charset = None
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        if data is None:
+            return b""
+        return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+class ProblemJSONRenderer(JSONRenderer):
+    """The same JSON, announced as RFC 9457 problem details."""
+
+    media_type = "application/problem+json"
+
+
+def dumps(data: Any) -> bytes:
+    """The API's JSON encoding, for code that writes bytes itself."""
+    return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)

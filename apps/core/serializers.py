@@ -1,0 +1,21 @@
+"""Serializer building blocks shared by every app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+
+class StrictInputMixin(serializers.Serializer):  # type: ignore[type-arg]
+    """Rejects fields the serializer does not know (a typo must not be silently ignored)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = set(self.fields)
+            unknown = sorted(set(data) - known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field."] for name in unknown}, code="unknown_field"
+                )
+        return super().to_internal_value(data)

@@ -1,0 +1,40 @@
+"""Health checks for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from django.db import DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """The process is up (no dependency is checked)."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """The database answers and every migration is applied; 503 otherwise."""
+    connection = connections["default"]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        connection.close_if_unusable_or_obsolete()
+        return JsonResponse(
+            {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__},
+            status=503,
+        )
+    if pending:
+        return JsonResponse(
+            {"status": "unavailable", "database": "ok", "pending_migrations": len(pending)},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,0 +1,113 @@
+"""Accounts: a custom user who logs in with an email address and has one role."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from apps.org.models import OrgUnit
+
+
+class Role(models.TextChoices):
+    """What a user may see and change (DESIGN.md section 5, roles)."""
+
+    ADMIN = "admin", "HR admin"
+    MANAGER = "manager", "Manager"
+    AUDITOR = "auditor", "Auditor"
+    EMPLOYEE = "employee", "Employee"
+
+
+class UserManager(BaseUserManager["User"]):
+    """Creates users by email; superusers are HR admins with Django admin access."""
+
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """A user of any role (employee by default)."""
+        extra.setdefault("role", Role.EMPLOYEE)
+        extra.setdefault("is_staff", extra["role"] == Role.ADMIN)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        """An HR admin who can also use the Django admin."""
+        extra.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> User:
+        return self.get(email__iexact=username or "")
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who uses Coveris; identified by email, authorised by `role`."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.EMPLOYEE)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False, help_text="May log in to the Django admin.")
+    date_joined = models.DateTimeField(default=timezone.now)
+    cognito_sub = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    scope: models.ManyToManyField[OrgUnit, ManagerScope] = models.ManyToManyField(
+        "org.OrgUnit",
+        through="ManagerScope",
+        blank=True,
+        related_name="managers",
+        help_text="Managers see and change what belongs to these units and their subtrees.",
+    )
+
+    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        ordering = ("email",)
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_admin(self) -> bool:
+        """HR admin: sees and changes everything."""
+        return self.is_active and self.role == Role.ADMIN
+
+    @property
+    def is_manager(self) -> bool:
+        return self.is_active and self.role == Role.MANAGER
+
+    @property
+    def is_auditor(self) -> bool:
+        return self.is_active and self.role == Role.AUDITOR
+
+    @property
+    def is_employee_role(self) -> bool:
+        return self.is_active and self.role == Role.EMPLOYEE
+
+
+class ManagerScope(models.Model):
+    """An org unit whose subtree a manager looks after."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="scope_links")
+    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org_unit"], name="unique_manager_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.org_unit}"

@@ -1,0 +1,236 @@
+"""Auth endpoints (cookie JWT for the SPA, bearer tokens for scripts) and user administration."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.middleware.csrf import get_token, rotate_token
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.users import services
+from apps.users.authentication import enforce_csrf
+from apps.users.models import User
+from apps.users.permissions import IsAdmin
+from apps.users.serializers import (
+    LoginInputSerializer,
+    RefreshInputSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+    UserWriteSerializer,
+)
+
+
+def _set_auth_cookies(response: Response, refresh: RefreshToken) -> None:
+    conf = settings.AUTH_COOKIES
+    jwt = settings.SIMPLE_JWT
+    common: dict[str, Any] = {
+        "httponly": True,
+        "secure": conf["SECURE"],
+        "samesite": conf["SAMESITE"],
+    }
+    response.set_cookie(
+        conf["ACCESS"],
+        str(refresh.access_token),
+        max_age=int(jwt["ACCESS_TOKEN_LIFETIME"].total_seconds()),
+        path="/",
+        **common,
+    )
+    response.set_cookie(
+        conf["REFRESH"],
+        str(refresh),
+        max_age=int(jwt["REFRESH_TOKEN_LIFETIME"].total_seconds()),
+        path=conf["REFRESH_PATH"],
+        **common,
+    )
+
+
+def _delete_auth_cookies(response: Response) -> None:
+    conf = settings.AUTH_COOKIES
+    response.delete_cookie(conf["ACCESS"], path="/", samesite=conf["SAMESITE"])
+    response.delete_cookie(conf["REFRESH"], path=conf["REFRESH_PATH"], samesite=conf["SAMESITE"])
+
+
+def _authenticate(request: Request, data: dict[str, str]) -> User:
+    user = authenticate(request._request, username=data["email"], password=data["password"])
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("Email or password is wrong.", code="invalid_credentials")
+    return user  # type: ignore[return-value]
+
+
+class AuthView(APIView):
+    """Base for the auth endpoints: no prior authentication, throttled by scope and address."""
+
+    authentication_classes: list[type] = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle, ScopedRateThrottle]
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Keeps failed logins 401 (DRF turns 401 into 403 for views without authenticators).
+        return 'Bearer realm="api"'
+
+
+class CsrfView(AuthView):
+    """GET csrf/: sets the csrftoken cookie the SPA sends back as X-CSRFToken."""
+
+    throttle_classes = [AnonRateThrottle]
+
+    @extend_schema(responses={204: None}, summary="Set the CSRF cookie")
+    @method_decorator(ensure_csrf_cookie)
+    def get(self, request: Request) -> Response:
+        get_token(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LoginView(AuthView):
+    """POST login/: email and password in, HttpOnly JWT cookies out (CSRF-checked)."""
+
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=LoginInputSerializer, responses={200: UserSerializer}, summary="Log in (cookie JWT)"
+    )
+    def post(self, request: Request) -> Response:
+        enforce_csrf(request)
+        data = LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _authenticate(request, data.validated_data)
+        refresh = services.tokens_issue(user=user)
+        rotate_token(request._request)  # a new CSRF secret for the new session
+        response = Response({"user": UserSerializer(user).data})
+        _set_auth_cookies(response, refresh)
+        return response
+
+
+class RefreshView(AuthView):
+    """POST refresh/: rotates both cookies; the old refresh token is blacklisted."""
+
+    throttle_scope = "refresh"
+
+    @extend_schema(request=None, responses={200: UserSerializer}, summary="Rotate the cookies")
+    def post(self, request: Request) -> Response:
+        enforce_csrf(request)
+        raw = request.COOKIES.get(settings.AUTH_COOKIES["REFRESH"])
+        if not raw:
+            raise NotAuthenticated("No refresh token cookie.", code="no_refresh_token")
+        user, refresh = services.tokens_rotate(raw_refresh=raw)
+        response = Response({"user": UserSerializer(user).data})
+        _set_auth_cookies(response, refresh)
+        return response
+
+
+class LogoutView(AuthView):
+    """POST logout/: blacklists the refresh token and deletes the cookies."""
+
+    throttle_scope = "logout"
+
+    @extend_schema(request=None, responses={204: None}, summary="Log out")
+    def post(self, request: Request) -> Response:
+        enforce_csrf(request)
+        raw = request.COOKIES.get(settings.AUTH_COOKIES["REFRESH"])
+        if raw:
+            services.tokens_revoke(raw_refresh=raw)
+        response = Response(status=status.HTTP_204_NO_CONTENT)
+        _delete_auth_cookies(response)
+        return response
+
+
+class MeView(APIView):
+    """GET me/: the authenticated user, with role and scope."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: UserSerializer}, summary="The current user")
+    def get(self, request: Request) -> Response:
+        return Response(UserSerializer(request.user).data)
+
+
+class TokenObtainView(AuthView):
+    """POST token/: bearer tokens in the body, for scripts (no cookies, no CSRF)."""
+
+    throttle_scope = "login"
+
+    @extend_schema(
+        request=LoginInputSerializer,
+        responses={200: TokenPairSerializer},
+        summary="Obtain bearer tokens",
+    )
+    def post(self, request: Request) -> Response:
+        data = LoginInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = _authenticate(request, data.validated_data)
+        refresh = services.tokens_issue(user=user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+class TokenRefreshView(AuthView):
+    """POST token/refresh/: a new bearer pair for a refresh token; the old one is blacklisted."""
+
+    throttle_scope = "refresh"
+
+    @extend_schema(
+        request=RefreshInputSerializer,
+        responses={200: TokenPairSerializer},
+        summary="Refresh bearer tokens",
+    )
+    def post(self, request: Request) -> Response:
+        data = RefreshInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        _, refresh = services.tokens_rotate(raw_refresh=data.validated_data["refresh"])
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+
+
+@extend_schema(responses=UserSerializer)
+class UserViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    """users/: accounts, roles and manager scopes (HR admins only)."""
+
+    permission_classes = [IsAdmin]
+    queryset = User.objects.prefetch_related("scope").order_by("id")
+    filterset_fields = ("role", "is_active")
+    search_fields = ("email", "full_name")
+    ordering_fields = ("id", "email", "role", "date_joined")
+
+    def get_serializer_class(self) -> type:
+        if self.action in ("create", "update", "partial_update"):
+            return UserWriteSerializer
+        return UserSerializer
+
+    @extend_schema(request=UserWriteSerializer, responses={201: UserSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = UserWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_create(**data.validated_data)
+        return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=UserWriteSerializer, responses={200: UserSerializer})
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = self.get_object()
+        data = UserWriteSerializer(user, data=request.data, partial=kwargs.get("partial", False))
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=user, **data.validated_data)
+        return Response(UserSerializer(user).data)
+
+    @extend_schema(request=None, responses={200: UserSerializer})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, pk: str | None = None) -> Response:
+        """Deactivate the account and revoke its refresh tokens."""
+        user = services.user_deactivate(user=self.get_object())
+        return Response(UserSerializer(user).data)

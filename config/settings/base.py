@@ -1,0 +1,294 @@
+"""Settings shared by every environment. The environment is read here, once, through config.env."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import dj_database_url
+
+from config import env
+from config.devdb import DATA_DIR, embedded_url_when_stopped, running_url
+
+env.load()
+
+BASE_DIR = env.BASE_DIR
+
+# --- What the environment says (every variable is listed and explained in .env.example) ---------
+ENVIRONMENT = env.get_str("DJANGO_ENV", "local")
+SECRET_KEY = env.get_str("DJANGO_SECRET_KEY")
+DEBUG = env.get_bool("DJANGO_DEBUG", default=ENVIRONMENT == "local")
+ALLOWED_HOSTS_FROM_ENV = env.get_list("ALLOWED_HOSTS")
+ALLOWED_HOSTS = ALLOWED_HOSTS_FROM_ENV or ["127.0.0.1", "localhost"]
+SECURE_SSL_REDIRECT = env.get_bool("SECURE_SSL_REDIRECT", default=ENVIRONMENT == "production")
+DATABASE_URL = env.get_str("DATABASE_URL")
+DATABASE_REPLICA_URL = env.get_str("DATABASE_REPLICA_URL")
+DATABASE_POOL_MIN = env.get_int("DATABASE_POOL_MIN", 2)
+DATABASE_POOL_MAX = env.get_int("DATABASE_POOL_MAX", 10)
+REDIS_URL = env.get_str("REDIS_URL")
+CORS_ALLOWED_ORIGINS = env.get_list("CORS_ALLOWED_ORIGINS", [])
+CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", CORS_ALLOWED_ORIGINS)
+COVERIS_PAGE_SIZE = env.get_int("COVERIS_PAGE_SIZE", 25)
+NUM_PROXIES = env.get_int("NUM_PROXIES", 0)
+ACCESS_TOKEN_MINUTES = env.get_int("ACCESS_TOKEN_MINUTES", 15)
+REFRESH_TOKEN_DAYS = env.get_int("REFRESH_TOKEN_DAYS", 7)
+COGNITO_JWKS_URL = env.get_str("COGNITO_JWKS_URL")
+COGNITO_ISSUER = env.get_str("COGNITO_ISSUER")
+COGNITO_CLIENT_ID = env.get_str("COGNITO_CLIENT_ID")
+COGNITO_GROUP_ROLES = env.get_list("COGNITO_GROUP_ROLES", [])
+LOG_LEVEL = env.get_str("LOG_LEVEL", "INFO")
+LOG_JSON = env.get_bool("LOG_JSON", default=ENVIRONMENT == "production")
+MAX_REQUEST_BYTES = env.get_int("MAX_REQUEST_BYTES", 1_048_576)
+# -------------------------------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "csp",
+    "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "apps.core",
+    "apps.users",
+    "apps.org",
+]
+
+MIDDLEWARE = [
+    "apps.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+            ],
+        },
+    },
+]
+
+
+def database_config(url: str) -> dict[str, object]:
+    """A Django DATABASES entry for `url`: psycopg 3 with a connection pool, no persistent conns."""
+    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    config["OPTIONS"] = {"pool": {"min_size": DATABASE_POOL_MIN, "max_size": DATABASE_POOL_MAX}}
+    return config
+
+
+def _default_database_url() -> str:
+    """DATABASE_URL, else the embedded server of `make run` (found through its postmaster.pid).
+
+    When neither is there, commands that need no database (check, makemigrations --check, lint)
+    still work; the rest fail to connect to the embedded server's socket, and /readyz says 503.
+    """
+    if DATABASE_URL:
+        return DATABASE_URL
+    return running_url(DATA_DIR) or embedded_url_when_stopped(DATA_DIR)
+
+
+DATABASES = {"default": database_config(_default_database_url())}
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_config(DATABASE_REPLICA_URL)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "coveris",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "coveris_cache",
+            "KEY_PREFIX": "coveris",
+        }
+    }
+
+AUTH_USER_MODEL = "users.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+
+# --- REST framework ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["apps.users.authentication.CookieJWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["apps.core.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["apps.core.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.CoverisPagination",
+    "PAGE_SIZE": COVERIS_PAGE_SIZE,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "apps.core.exceptions.problem_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": "100/hour",
+        "user": "1000/hour",
+        "login": "5/hour",
+        "refresh": "20/hour",
+        "logout": "20/hour",
+    },
+    "NUM_PROXIES": NUM_PROXIES,
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+
+SIMPLE_JWT: dict[str, Any] = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=ACCESS_TOKEN_MINUTES),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=REFRESH_TOKEN_DAYS),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": SECRET_KEY,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+}
+
+# Cookie-JWT: where and how the tokens travel in a browser.
+AUTH_COOKIES: dict[str, Any] = {
+    "ACCESS": "access_token",
+    "REFRESH": "refresh_token",
+    "REFRESH_PATH": "/api/v1/auth/",
+    "SECURE": False,
+    "SAMESITE": "Lax",
+}
+
+COGNITO = {
+    "JWKS_URL": COGNITO_JWKS_URL,
+    "ISSUER": COGNITO_ISSUER,
+    "CLIENT_ID": COGNITO_CLIENT_ID,
+    # "group=role" pairs; by default a Cognito group named like a role maps to that role.
+    "GROUP_ROLES": dict(item.split("=", 1) for item in COGNITO_GROUP_ROLES if "=" in item),
+    "JWKS_CACHE_SECONDS": 3600,
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Coveris API",
+    "DESCRIPTION": (
+        "Workforce coverage: week by week, are the hours positions need covered by the hours "
+        "employees are assigned? Authenticate with the cookie flow (/api/v1/auth/login/, send "
+        "X-CSRFToken on unsafe requests) or a bearer token from /api/v1/auth/token/."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
+}
+
+# --- Cross-origin SPA, CSRF, CSP ------------------------------------------------------------------
+CORS_ALLOW_CREDENTIALS = True
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "authorization",
+    "content-type",
+    "if-match",
+    "x-csrftoken",
+    "x-request-id",
+)
+CORS_EXPOSE_HEADERS = ("etag", "x-request-id", "content-disposition")
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # the SPA reads it to send X-CSRFToken
+SESSION_COOKIE_SAMESITE = "Lax"
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+# --- Logging --------------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "apps.core.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json" if LOG_JSON else "plain",
+        }
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,27 @@
+"""URL configuration: the admin, the v1 API, its schema and docs, and health checks."""
+
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from apps.core import views as core_views
+from config.api import router
+
+api_v1: list[URLPattern | URLResolver] = [
+    path("auth/", include("apps.users.urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+]
+
+handler400 = "apps.core.exceptions.handler400"
+handler403 = "apps.core.exceptions.handler403"
+handler404 = "apps.core.exceptions.handler404"
+handler500 = "apps.core.exceptions.handler500"

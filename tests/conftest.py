@@ -1,0 +1,88 @@
+"""Shared fixtures: API clients per role, cookie login, cache reset."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from apps.users.models import Role
+from tests.factories.users import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters live in the shared cache: every test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(role=Role.ADMIN, email="admin@example.test")
+
+
+@pytest.fixture
+def manager_user(db):
+    return UserFactory(role=Role.MANAGER, email="manager@example.test")
+
+
+@pytest.fixture
+def auditor_user(db):
+    return UserFactory(role=Role.AUDITOR, email="auditor@example.test")
+
+
+@pytest.fixture
+def employee_user(db):
+    return UserFactory(role=Role.EMPLOYEE, email="employee@example.test")
+
+
+def cookie_login(client: APIClient, email: str, password: str = PASSWORD):
+    """Log in the way the SPA does: fetch the CSRF cookie, post credentials with the header."""
+    client.get("/api/v1/auth/csrf/")
+    response = client.post(
+        "/api/v1/auth/login/",
+        {"email": email, "password": password},
+        format="json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+    assert response.status_code == 200, response.content
+    return response
+
+
+def csrf_header(client: APIClient) -> dict[str, str]:
+    return {"HTTP_X_CSRFTOKEN": client.cookies["csrftoken"].value}
+
+
+def bearer(client: APIClient, user) -> APIClient:
+    """Authenticate `client` with a bearer access token for `user`."""
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+@pytest.fixture
+def as_admin(admin_user) -> APIClient:
+    return bearer(APIClient(), admin_user)
+
+
+@pytest.fixture
+def as_manager(manager_user) -> APIClient:
+    return bearer(APIClient(), manager_user)
+
+
+@pytest.fixture
+def as_auditor(auditor_user) -> APIClient:
+    return bearer(APIClient(), auditor_user)
+
+
+@pytest.fixture
+def as_employee(employee_user) -> APIClient:
+    return bearer(APIClient(), employee_user)
