@@ -10,7 +10,6 @@ from django.db import DataError, IntegrityError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 from apps.core import request_id
 
@@ -155,6 +154,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     else:
         code = _first_code(exc.get_codes())
         detail = str(exc.detail)
+
+    # Imported here: rest_framework.views imports the authentication classes, which import us.
+    from rest_framework.views import set_rollback
 
     body = problem(exc.status_code, code, detail, request, **extra)
     set_rollback()

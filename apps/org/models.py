@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django_fsm import FSMModelMixin
+
+from apps.fsm.mixins import EmployeeFSMMixin, employee_state_field
 
 
 class OrgUnit(models.Model):
@@ -15,6 +22,7 @@ class OrgUnit(models.Model):
     )
     path = models.CharField(max_length=1024, db_index=True, editable=False, default="")
     active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("path",)
@@ -26,3 +34,77 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class Position(models.Model):
+    """A job in an org unit that demands `weekly_hours` each week it is open."""
+
+    code = models.CharField(max_length=32, unique=True)
+    title = models.CharField(max_length=200)
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="positions")
+    weekly_hours = models.DecimalField(
+        max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("code",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True)
+                | models.Q(end_date__gte=models.F("start_date")),
+                name="position_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekly_hours__gte=0), name="position_hours_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+
+class Employee(FSMModelMixin, EmployeeFSMMixin, models.Model):
+    """A person employed (or about to be) with `contract_hours` per week; `state` is its lifecycle."""
+
+    employee_number = models.CharField(max_length=32, unique=True)
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(blank=True, default="")
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="employees")
+    contract_hours = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("168"))],
+    )
+    hire_date = models.DateField()
+    termination_date = models.DateField(null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="employee",
+    )
+    state = employee_state_field()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("last_name", "first_name", "id")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(termination_date__isnull=True)
+                | models.Q(termination_date__gte=models.F("hire_date")),
+                name="employee_termination_after_hire",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contract_hours__gte=0) & models.Q(contract_hours__lte=168),
+                name="employee_contract_hours_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_number} {self.first_name} {self.last_name}"

@@ -27,3 +27,33 @@ class ReadAnyWriteAdmin(BasePermission):
         if not (user and user.is_authenticated):
             return False
         return request.method in SAFE_METHODS or user.is_admin
+
+
+class RolePermission(BasePermission):
+    """Reads for every signed-in role (querysets scope them); writes for HR admins, and for
+    managers only in the viewset's `manager_actions`.
+
+    Writes on a single object are decided after the scoped lookup, so an object outside the
+    caller's scope is 404 rather than 403.
+    """
+
+    message = "Your role may not do this."
+
+    def _may_write(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if user.is_admin:
+            return True
+        return bool(user.is_manager and view.action in getattr(view, "manager_actions", ()))
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS or getattr(view, "detail", False):
+            return True
+        return self._may_write(request, view)
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return self._may_write(request, view)

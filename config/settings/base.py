@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.users",
     "apps.org",
+    "apps.fsm",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,72 @@
+"""The viewset base every resource uses: scoped reads, service writes, ETag / If-Match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import mixins, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.core.etag import etag_of
+
+
+class ServiceModelViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,  # type: ignore[type-arg]
+):
+    """List / retrieve through a selector; create / update through services.
+
+    Subclasses set `read_serializer_class`, `detail_serializer_class` (optional),
+    `write_serializer_class`, and implement `perform_service_create(data)` and
+    `perform_service_update(obj, data, if_match)`.
+    """
+
+    read_serializer_class: type
+    detail_serializer_class: type | None = None
+    write_serializer_class: type
+
+    def get_serializer_class(self) -> type:
+        if self.action in ("create", "update", "partial_update"):
+            return self.write_serializer_class
+        if self.action == "retrieve" and self.detail_serializer_class:
+            return self.detail_serializer_class
+        return self.read_serializer_class
+
+    def _detail_response(self, obj: Any, status_code: int = status.HTTP_200_OK) -> Response:
+        serializer = (self.detail_serializer_class or self.read_serializer_class)(
+            obj, context=self.get_serializer_context()
+        )
+        return Response(serializer.data, status=status_code, headers={"ETag": etag_of(obj)})
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self._detail_response(self.get_object())
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.write_serializer_class(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        obj = self.perform_service_create(data.validated_data)
+        return self._detail_response(obj, status.HTTP_201_CREATED)
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        obj = self.get_object()
+        data = self.write_serializer_class(
+            obj, data=request.data, partial=kwargs.pop("partial", False),
+            context=self.get_serializer_context(),
+        )
+        data.is_valid(raise_exception=True)
+        obj = self.perform_service_update(obj, data.validated_data, request.headers.get("If-Match"))
+        return self._detail_response(obj)
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    def perform_service_create(self, data: dict[str, Any]) -> Any:  # pragma: no cover
+        raise NotImplementedError
+
+    def perform_service_update(
+        self, obj: Any, data: dict[str, Any], if_match: str | None
+    ) -> Any:  # pragma: no cover
+        raise NotImplementedError

@@ -1,0 +1,102 @@
+"""Append-only, hash-chained logs of state transitions."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from apps.fsm.chain import GENESIS, link_hash
+
+
+class HashChainedLog(models.Model):
+    """Base of every append-only log: a sha-256 chain per subject; the database refuses edits.
+
+    Subclasses declare `subject` (a ForeignKey) and list the fields that enter the hash in
+    `hashed_fields`; `append` is the only way rows are written.
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    reason = models.TextField(blank=True, default="")
+    request_id = models.CharField(max_length=128, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False, unique=True)
+
+    hashed_fields: ClassVar[tuple[str, ...]] = ()
+    subject_field: ClassVar[str] = "subject"
+
+    class Meta:
+        abstract = True
+
+    def hash_payload(self) -> dict[str, Any]:
+        """The row's content as it enters the hash (ids for relations)."""
+        payload: dict[str, Any] = {
+            "subject": getattr(self, f"{self.subject_field}_id"),
+            "actor": self.actor_id,
+            "at": self.at,
+            "reason": self.reason,
+            "request_id": self.request_id,
+            "metadata": self.metadata,
+        }
+        for name in self.hashed_fields:
+            field = self._meta.get_field(name)
+            payload[name] = getattr(self, field.attname)
+        return payload
+
+    def compute_hash(self) -> str:
+        return link_hash(self.prev_hash, self.hash_payload())
+
+    @classmethod
+    def last_hash(cls, subject_id: Any) -> str:
+        """The chain's head for a subject (callers hold the subject's row lock)."""
+        head = (
+            cls._default_manager.filter(**{f"{cls.subject_field}_id": subject_id})
+            .order_by("-id")
+            .values_list("hash", flat=True)
+            .first()
+        )
+        return head or GENESIS
+
+    @classmethod
+    def append(cls, **fields: Any) -> HashChainedLog:
+        """Write the next row of the subject's chain."""
+        row = cls(**fields)
+        row.at = timezone.now()
+        row.prev_hash = cls.last_hash(getattr(row, f"{cls.subject_field}_id"))
+        row.hash = row.compute_hash()
+        row.save(force_insert=True)
+        return row
+
+
+class TransitionLog(HashChainedLog):
+    """One state transition of a subject: what, from, to, who, when, why."""
+
+    transition = models.CharField(max_length=64)
+    from_state = models.CharField(max_length=32)
+    to_state = models.CharField(max_length=32)
+
+    hashed_fields = ("transition", "from_state", "to_state")
+
+    class Meta:
+        abstract = True
+
+
+class EmployeeTransitionLog(TransitionLog):
+    """The lifecycle history of an employee."""
+
+    subject = models.ForeignKey(
+        "org.Employee", on_delete=models.PROTECT, related_name="transition_logs"
+    )
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=["subject", "id"], name="emp_log_subject_id")]
+
+    def __str__(self) -> str:
+        return f"{self.subject_id}: {self.from_state} → {self.to_state} ({self.transition})"

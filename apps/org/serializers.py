@@ -1,0 +1,151 @@
+"""API shapes of org units, positions and employees (split read / write where they differ)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.core.serializers import StrictInputMixin
+from apps.org.models import Employee, OrgUnit, Position
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = OrgUnit
+        fields = ("id", "code", "name", "parent", "active", "path")
+        read_only_fields = ("id", "path")
+
+
+class OrgUnitWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = OrgUnit
+        fields = ("id", "code", "name", "parent", "active")
+        read_only_fields = ("id",)
+
+
+class OrgUnitSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = OrgUnit
+        fields = ("id", "code", "name")
+
+
+class PositionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    org_unit_summary = OrgUnitSummarySerializer(source="org_unit", read_only=True)
+
+    class Meta:
+        model = Position
+        fields = (
+            "id",
+            "code",
+            "title",
+            "org_unit",
+            "org_unit_summary",
+            "weekly_hours",
+            "start_date",
+            "end_date",
+            "active",
+        )
+        read_only_fields = fields
+
+
+class PositionWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    weekly_hours = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, max_value=168
+    )
+
+    class Meta:
+        model = Position
+        fields = (
+            "id",
+            "code",
+            "title",
+            "org_unit",
+            "weekly_hours",
+            "start_date",
+            "end_date",
+            "active",
+        )
+        read_only_fields = ("id",)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
+            )
+        return attrs
+
+
+class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    org_unit_summary = OrgUnitSummarySerializer(source="org_unit", read_only=True)
+
+    class Meta:
+        model = Employee
+        fields = (
+            "id",
+            "employee_number",
+            "first_name",
+            "last_name",
+            "email",
+            "org_unit",
+            "org_unit_summary",
+            "contract_hours",
+            "hire_date",
+            "termination_date",
+            "state",
+            "user",
+        )
+        read_only_fields = fields
+
+
+class TransitionOptionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    name = serializers.CharField()
+    target = serializers.CharField()
+
+
+class EmployeeDetailSerializer(EmployeeSerializer):
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(EmployeeSerializer.Meta):
+        fields = (*EmployeeSerializer.Meta.fields, "available_transitions")
+        read_only_fields = fields
+
+    def get_available_transitions(self, employee: Employee) -> list[dict[str, str]]:
+        from apps.fsm.services import available_transitions
+
+        return available_transitions(subject=employee, actor=self.context["request"].user)
+
+
+class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    contract_hours = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=168
+    )
+
+    class Meta:
+        model = Employee
+        fields = (
+            "id",
+            "employee_number",
+            "first_name",
+            "last_name",
+            "email",
+            "org_unit",
+            "contract_hours",
+            "hire_date",
+            "termination_date",
+            "state",
+            "user",
+        )
+        read_only_fields = ("id", "state")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        hire = attrs.get("hire_date", getattr(self.instance, "hire_date", None))
+        end = attrs.get("termination_date", getattr(self.instance, "termination_date", None))
+        if hire and end and end < hire:
+            raise serializers.ValidationError(
+                {"termination_date": ["The termination date is before the hire date."]},
+                code="end_before_start",
+            )
+        return attrs
