@@ -76,8 +76,14 @@ def _tune(server: object, *, throwaway: bool) -> None:
     server.psql("\n".join(statements))  # type: ignore[attr-defined]
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def _run_child(cmd: list[str], url: str) -> int:
     env = dict(os.environ, DATABASE_URL=url) if url else dict(os.environ)
+    # SIGTERM (from a supervisor, or `timeout`) stops the child and the database like Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     child = subprocess.Popen(cmd, env=env)  # noqa: S603
     try:
         return child.wait()

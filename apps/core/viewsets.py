@@ -52,7 +52,9 @@ class ServiceModelViewSet(
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         obj = self.get_object()
         data = self.write_serializer_class(
-            obj, data=request.data, partial=kwargs.pop("partial", False),
+            obj,
+            data=request.data,
+            partial=kwargs.pop("partial", False),
             context=self.get_serializer_context(),
         )
         data.is_valid(raise_exception=True)

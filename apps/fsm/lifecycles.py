@@ -35,11 +35,8 @@ class Lifecycle:
 
     def all_transitions(self) -> dict[str, str]:
         """Every transition name with its target state."""
-        state_field = self.model._meta.get_field(self.state_field)
-        return {
-            t.name: t.target
-            for t in state_field.get_all_transitions(self.model)  # type: ignore[attr-defined]
-        }
+        state_field: Any = self.model._meta.get_field(self.state_field)
+        return {t.name: t.target for t in state_field.get_all_transitions(self.model)}
 
 
 _lifecycles: dict[type[models.Model], Lifecycle] = {}

@@ -45,8 +45,7 @@ class HashChainedLog(models.Model):
             "metadata": self.metadata,
         }
         for name in self.hashed_fields:
-            field = self._meta.get_field(name)
-            payload[name] = getattr(self, field.attname)
+            payload[name] = getattr(self, name)
         return payload
 
     def compute_hash(self) -> str:
@@ -64,7 +63,7 @@ class HashChainedLog(models.Model):
         return head or GENESIS
 
     @classmethod
-    def append(cls, **fields: Any) -> HashChainedLog:
+    def append(cls, **fields: Any) -> Any:
         """Write the next row of the subject's chain."""
         row = cls(**fields)
         row.at = timezone.now()

@@ -27,8 +27,7 @@ def verify_log(
             return {
                 "ok": False,
                 "checked": checked,
-                "first_broken": {"table": model._meta.db_table, "id": row.pk,
-                                 "subject": subject},
+                "first_broken": {"table": model._meta.db_table, "id": row.pk, "subject": subject},
             }
         expected_prev = row.hash
         if progress and checked % 10_000 == 0:

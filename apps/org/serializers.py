@@ -109,8 +109,8 @@ class EmployeeDetailSerializer(EmployeeSerializer):
     available_transitions = serializers.SerializerMethodField()
 
     class Meta(EmployeeSerializer.Meta):
-        fields = (*EmployeeSerializer.Meta.fields, "available_transitions")
-        read_only_fields = fields
+        fields = (*EmployeeSerializer.Meta.fields, "available_transitions")  # type: ignore[assignment]
+        read_only_fields = fields  # type: ignore[assignment]
 
     def get_available_transitions(self, employee: Employee) -> list[dict[str, str]]:
         from apps.fsm.services import available_transitions

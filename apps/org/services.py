@@ -7,9 +7,9 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
-from rest_framework import exceptions
 
 from apps.core.etag import check_if_match
+from apps.core.exceptions import ProblemError
 from apps.org.models import Employee, OrgUnit, Position
 
 
@@ -44,10 +44,10 @@ def org_unit_update(*, unit: OrgUnit, if_match: str | None = None, **fields: Any
     if new_parent is not None and new_parent.pk != locked.parent_id:
         new_parent = OrgUnit.objects.select_for_update().get(pk=new_parent.pk)
         if new_parent.path.startswith(locked.path):
-            raise exceptions.ValidationError(
-                {"parent": ["An org unit cannot be moved under itself or its own subtree."]},
-                code="cycle",
-            )
+            # A ProblemError, not a ValidationError: field errors all share the code "invalid",
+            # and clients need to tell a cycle apart.
+            message = "An org unit cannot be moved under itself or its own subtree."
+            raise ProblemError(message, code="cycle", errors={"parent": [message]})
     old_path = locked.path
     new_path = f"{new_parent.path if new_parent else '/'}{locked.pk}/"
     locked.parent = new_parent

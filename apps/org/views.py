@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from rest_framework import mixins
 
 from apps.core.viewsets import ServiceModelViewSet
 from apps.fsm.views import TransitionActionsMixin
@@ -24,7 +23,7 @@ from apps.org.serializers import (
 from apps.users.permissions import RolePermission
 
 
-class OrgUnitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ServiceModelViewSet):
+class OrgUnitViewSet(ServiceModelViewSet):
     """The org-unit tree. `?within=ID` lists a subtree."""
 
     permission_classes = [RolePermission]
@@ -40,12 +39,13 @@ class OrgUnitViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ServiceMo
     def perform_service_create(self, data: dict[str, Any]) -> OrgUnit:
         return services.org_unit_create(**data)
 
-    def perform_service_update(self, obj: OrgUnit, data: dict[str, Any],
-                               if_match: str | None) -> OrgUnit:
+    def perform_service_update(
+        self, obj: OrgUnit, data: dict[str, Any], if_match: str | None
+    ) -> OrgUnit:
         return services.org_unit_update(unit=obj, if_match=if_match, **data)
 
 
-class PositionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ServiceModelViewSet):
+class PositionViewSet(ServiceModelViewSet):
     """Positions; `?org_unit=ID` includes the unit's subtree."""
 
     permission_classes = [RolePermission]
@@ -61,14 +61,13 @@ class PositionViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, ServiceM
     def perform_service_create(self, data: dict[str, Any]) -> Position:
         return services.position_create(**data)
 
-    def perform_service_update(self, obj: Position, data: dict[str, Any],
-                               if_match: str | None) -> Position:
+    def perform_service_update(
+        self, obj: Position, data: dict[str, Any], if_match: str | None
+    ) -> Position:
         return services.position_update(position=obj, if_match=if_match, **data)
 
 
-class EmployeeViewSet(
-    TransitionActionsMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ServiceModelViewSet
-):
+class EmployeeViewSet(TransitionActionsMixin, ServiceModelViewSet):
     """Employees; state changes only through POST {id}/transitions/."""
 
     permission_classes = [RolePermission]
@@ -86,6 +85,7 @@ class EmployeeViewSet(
     def perform_service_create(self, data: dict[str, Any]) -> Employee:
         return services.employee_create(**data)
 
-    def perform_service_update(self, obj: Employee, data: dict[str, Any],
-                               if_match: str | None) -> Employee:
+    def perform_service_update(
+        self, obj: Employee, data: dict[str, Any], if_match: str | None
+    ) -> Employee:
         return services.employee_update(employee=obj, if_match=if_match, **data)

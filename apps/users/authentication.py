@@ -12,6 +12,8 @@ from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import Token
 
+from apps.users.cognito import claims_cognito_issuer
+
 
 class CSRFFailed(exceptions.PermissionDenied):
     """An unsafe request authenticated by cookie came without a valid X-CSRFToken."""
@@ -41,6 +43,9 @@ class CookieJWTAuthentication(JWTAuthentication):
     def authenticate(self, request: Request) -> tuple[Any, Token] | None:  # type: ignore[override]
         header = self.get_header(request)
         if header is not None:
+            raw_bearer = self.get_raw_token(header)
+            if raw_bearer is not None and claims_cognito_issuer(raw_bearer):
+                return None  # a Cognito token: CognitoJWTAuthentication checks it
             return super().authenticate(request)
         raw = request.COOKIES.get(settings.AUTH_COOKIES["ACCESS"])
         if not raw:

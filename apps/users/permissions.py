@@ -40,7 +40,7 @@ class RolePermission(BasePermission):
     message = "Your role may not do this."
 
     def _may_write(self, request: Request, view: Any) -> bool:
-        user = request.user
+        user: Any = request.user
         if user.is_admin:
             return True
         return bool(user.is_manager and view.action in getattr(view, "manager_actions", ()))

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt.token_blacklist",
     "django_filters",
+    "django_fsm",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "apps.core",

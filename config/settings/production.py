@@ -38,7 +38,14 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 AUTH_COOKIES = {**AUTH_COOKIES, "SECURE": True}
 
-if COGNITO["JWKS_URL"]:
+if any(COGNITO[key] for key in ("JWKS_URL", "ISSUER", "CLIENT_ID")):
+    _cognito_missing = [
+        f"COGNITO_{key}" for key in ("JWKS_URL", "ISSUER", "CLIENT_ID") if not COGNITO[key]
+    ]
+    if _cognito_missing:
+        raise ImproperlyConfigured(
+            "Cognito needs all of its settings; missing: " + ", ".join(_cognito_missing)
+        )
     REST_FRAMEWORK = {
         **REST_FRAMEWORK,
         "DEFAULT_AUTHENTICATION_CLASSES": [

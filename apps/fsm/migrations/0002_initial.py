@@ -6,28 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('fsm', '0001_initial'),
-        ('org', '0001_initial'),
+        ("fsm", "0001_initial"),
+        ("org", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='employeetransitionlog',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="employeetransitionlog",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='employeetransitionlog',
-            name='subject',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transition_logs', to='org.employee'),
+            model_name="employeetransitionlog",
+            name="subject",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="transition_logs",
+                to="org.employee",
+            ),
         ),
         migrations.AddIndex(
-            model_name='employeetransitionlog',
-            index=models.Index(fields=['subject', 'id'], name='emp_log_subject_id'),
+            model_name="employeetransitionlog",
+            index=models.Index(fields=["subject", "id"], name="emp_log_subject_id"),
         ),
     ]

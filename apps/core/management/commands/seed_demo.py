@@ -1,30 +1,54 @@
-"""`manage.py seed_demo`: demo accounts (one per role) and demo data, idempotent."""
+"""`manage.py seed_demo`: demo accounts (one per role) and a demo organisation, idempotent."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.org.demo import seed_org
 from apps.users.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
 from apps.users.models import User
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 0 or number > 1_000_000:
+        raise ValueError(value)
+    return number
+
+
 class Command(BaseCommand):
-    help = "Create the demo accounts and demo data (safe to run again)."
+    help = "Create the demo accounts and a demo organisation (safe to run again)."
 
     def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--employees", type=_positive, default=200)
+        parser.add_argument("--positions", type=_positive, default=60)
+        parser.add_argument("--org-units", type=_positive, default=12)
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Do nothing but print the logins when the demo accounts already exist.",
+            help="Only print the logins when the demo accounts already exist.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        started = time.monotonic()
         exists = User.objects.filter(email=DEMO_USERS[0][0]).exists()
         if not (options["if_empty"] and exists):
+            if options["org_units"] < 1:
+                raise CommandError("--org-units must be at least 1")
             self.stdout.write("seed_demo: demo accounts")
-            seed_users()
+            users = seed_users()
+            self.stdout.write("seed_demo: organisation")
+            seed_org(
+                employees=options["employees"],
+                positions=options["positions"],
+                org_units=options["org_units"],
+                users=users,
+                say=lambda line: self.stdout.write(line),
+            )
+            self.stdout.write(f"seed_demo: done in {time.monotonic() - started:.1f}s")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for email, role, _ in DEMO_USERS:
             self.stdout.write(f"  {role:<9} {email}")

@@ -1,0 +1,89 @@
+"""Admin pieces shared by every lifecycle: transition buttons through the one transition path,
+and read-only log admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest
+from django_fsm.admin import FSMAdminMixin
+from rest_framework.exceptions import APIException
+
+from apps.fsm.models import EmployeeTransitionLog
+from apps.fsm.services import transition_apply
+
+
+class TransitionForm(forms.Form):
+    """Why the transition is made; HR admins may override blocking business rules."""
+
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    override = forms.BooleanField(
+        required=False, help_text="Override business-rule errors (HR admins; reason required)."
+    )
+
+
+class TransitionAdminMixin(FSMAdminMixin):
+    """django-fsm-2's buttons, but every transition runs through `transition_apply` with the
+    admin as the actor, so it is checked, rule-evaluated and logged like an API transition."""
+
+    fsm_fields = ["state"]
+
+    def get_fsm_transition_form(self, transition: Any) -> type[forms.Form]:
+        return TransitionForm
+
+    def _apply_fsm_transition(
+        self,
+        *,
+        obj: Any,
+        transition_name: str,
+        request: HttpRequest,
+        kwargs: Any = None,
+    ) -> bool:
+        data = dict(kwargs or {})
+        try:
+            transition_apply(
+                subject=obj,
+                transition=transition_name,
+                actor=request.user,
+                reason=data.get("reason", ""),
+                override=bool(data.get("override", False)),
+            )
+        except APIException as exc:
+            text = f"{transition_name} failed: {exc.detail}"
+            violations = getattr(exc, "violations", None)
+            if violations:
+                text += " — " + "; ".join(v.get("message", "") for v in violations)
+            self.message_user(request, text, level=messages.ERROR)
+            return False
+        self.message_user(request, f"{transition_name} done.", level=messages.SUCCESS)
+        return True
+
+
+class ReadOnlyLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Logs are append-only: the admin shows them and changes nothing."""
+
+    list_display = ("at", "subject", "transition", "from_state", "to_state", "actor", "reason")
+    list_filter = ("transition", "to_state", "from_state")
+    search_fields = ("reason", "request_id", "hash")
+    date_hierarchy = "at"
+    list_select_related = ("subject", "actor")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(EmployeeTransitionLog)
+class EmployeeTransitionLogAdmin(ReadOnlyLogAdmin):
+    search_fields = (  # type: ignore[assignment]
+        *ReadOnlyLogAdmin.search_fields,
+        "subject__employee_number",
+        "subject__last_name",
+    )
