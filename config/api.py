@@ -2,6 +2,8 @@
 
 from rest_framework.routers import DefaultRouter
 
+from apps.assignments.views import AssignmentViewSet
+from apps.business_rules.views import BusinessRuleViewSet
 from apps.org.views import EmployeeViewSet, OrgUnitViewSet, PositionViewSet
 from apps.users.views import UserViewSet
 
@@ -11,3 +13,5 @@ router.register("users", UserViewSet, basename="user")
 router.register("org-units", OrgUnitViewSet, basename="org-unit")
 router.register("positions", PositionViewSet, basename="position")
 router.register("employees", EmployeeViewSet, basename="employee")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("business-rules", BusinessRuleViewSet, basename="business-rule")

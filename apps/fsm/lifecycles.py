@@ -24,8 +24,8 @@ class Lifecycle:
     log_model: type[TransitionLog]
     # The subjects an actor may see; a subject outside it is "not found" (404) for them.
     visible_to: Callable[[Any], models.QuerySet[Any]]
-    # Whether an actor may run transitions on a visible subject (403 otherwise).
-    may_transition: Callable[[Any, Any], bool]
+    # Whether an actor may run a transition (by name) on a visible subject (403 otherwise).
+    may_transition: Callable[[Any, Any, str], bool]
     state_field: str = "state"
     side_effects: dict[str, list[SideEffect]] = field(default_factory=dict)
 

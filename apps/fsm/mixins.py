@@ -6,6 +6,7 @@ the log row, side effects, signals) is done by `apps.fsm.services.transition_app
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django_fsm import FSMField, transition
 
 from apps.fsm.states import EmployeeState as S
@@ -47,4 +48,8 @@ class EmployeeFSMMixin:
 
     @transition(field="state", source=NON_FINAL, target=S.TERMINATED)
     def terminate(self) -> None:
-        """Employment ends (final); open assignments end with it."""
+        """Employment ends (final) today unless a date was set; open assignments end with it."""
+        if self.termination_date is None:  # type: ignore[attr-defined]
+            self.termination_date = max(  # type: ignore[attr-defined]
+                self.hire_date, timezone.localdate()  # type: ignore[attr-defined]
+            )

@@ -18,16 +18,39 @@ from apps.fsm.signals import transition_committed
 def available_transitions(*, subject: models.Model, actor: Any) -> list[dict[str, str]]:
     """The transitions `actor` may run on `subject` now, as [{"name", "target"}]."""
     lifecycle = lifecycle_for(type(subject))
-    if not lifecycle.may_transition(actor, subject):
-        return []
     getter = getattr(subject, f"get_available_{lifecycle.state_field}_transitions")
-    return [{"name": t.name, "target": t.target} for t in getter()]
+    return [
+        {"name": t.name, "target": t.target}
+        for t in getter()
+        if lifecycle.may_transition(actor, subject, t.name)
+    ]
 
 
-def _split(violations: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def rules_gate(
+    *, violations: list[dict[str, Any]], actor: Any, override: bool, reason: str
+) -> dict[str, Any]:
+    """Errors block (422) unless an HR admin overrides with a reason; returns the log metadata
+    (the overridden errors, the warnings that passed)."""
     errors = [v for v in violations if v.get("severity") == "error"]
     warnings = [v for v in violations if v.get("severity") != "error"]
-    return errors, warnings
+    metadata: dict[str, Any] = {}
+    if errors:
+        if not override:
+            raise RuleViolation(errors + warnings)
+        if not getattr(actor, "is_admin", False):
+            raise exceptions.PermissionDenied(
+                "Only HR admins may override business rules.", code="override_not_allowed"
+            )
+        if not reason.strip():
+            raise exceptions.ValidationError(
+                {"reason": ["A reason is required to override business rules."]},
+                code="reason_required",
+            )
+        metadata["override"] = True
+        metadata["overridden"] = errors
+    if warnings:
+        metadata["warnings"] = warnings
+    return metadata
 
 
 def transition_apply(
@@ -39,6 +62,7 @@ def transition_apply(
     override: bool = False,
     metadata: dict[str, Any] | None = None,
     request_id: str | None = None,
+    enforce: bool = True,
 ) -> tuple[models.Model, TransitionLog]:
     """Run `transition` on `subject` for `actor`, and log it.
 
@@ -46,6 +70,8 @@ def transition_apply(
     transitions on it (403), that the transition exists (400) and leaves the current state (409),
     evaluate the business rules (422 unless an HR admin overrides with a reason), apply, save,
     append the hash-chained log row, run the lifecycle's side effects; after commit, signal.
+    `enforce=False` is for side effects of another transition (already authorised): no
+    visibility, permission or rule checks, but the same lock, state check and log.
     """
     lifecycle = lifecycle_for(type(subject))
     known = lifecycle.all_transitions()
@@ -55,16 +81,18 @@ def transition_apply(
             code="unknown_transition",
         )
     with transaction.atomic():
+        candidates = (
+            lifecycle.visible_to(actor) if enforce else lifecycle.model._default_manager.all()
+        )
         locked = (
-            lifecycle.visible_to(actor)
-            .select_for_update(of=("self",))
+            candidates.select_for_update(of=("self",))
             .filter(pk=subject.pk)
             .first()
         )
         if locked is None:
             raise exceptions.NotFound()
-        if not lifecycle.may_transition(actor, locked):
-            raise exceptions.PermissionDenied("You may not change the state of this record.")
+        if enforce and not lifecycle.may_transition(actor, locked, transition):
+            raise exceptions.PermissionDenied("Your role may not run this transition here.")
         from_state = getattr(locked, lifecycle.state_field)
         getter = getattr(locked, f"get_available_{lifecycle.state_field}_transitions")
         if transition not in {t.name for t in getter()}:
@@ -75,23 +103,15 @@ def transition_apply(
             )
 
         log_metadata: dict[str, Any] = dict(metadata or {})
-        errors, warnings = _split(evaluate_rules(locked, transition, actor))
-        if errors:
-            if not override:
-                raise RuleViolation(errors + warnings)
-            if not getattr(actor, "is_admin", False):
-                raise exceptions.PermissionDenied(
-                    "Only HR admins may override business rules.", code="override_not_allowed"
+        if enforce:
+            log_metadata.update(
+                rules_gate(
+                    violations=evaluate_rules(locked, transition, actor),
+                    actor=actor,
+                    override=override,
+                    reason=reason,
                 )
-            if not reason.strip():
-                raise exceptions.ValidationError(
-                    {"reason": ["A reason is required to override business rules."]},
-                    code="reason_required",
-                )
-            log_metadata["override"] = True
-            log_metadata["overridden"] = errors
-        if warnings:
-            log_metadata["warnings"] = warnings
+            )
 
         getattr(locked, transition)()
         locked.save()

@@ -10,3 +10,21 @@ class EmployeeState(models.TextChoices):
     ON_LEAVE = "on_leave", "On leave"
     SUSPENDED = "suspended", "Suspended"
     TERMINATED = "terminated", "Terminated"
+
+
+class AssignmentState(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    APPROVED = "approved", "Approved"
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+    CANCELLED = "cancelled", "Cancelled"
+    REJECTED = "rejected", "Rejected"
+
+
+# Assignments whose hours count as assigned (against supply and towards coverage).
+COUNTED_ASSIGNMENT_STATES = (AssignmentState.APPROVED.value, AssignmentState.ACTIVE.value)
+OPEN_ASSIGNMENT_STATES = (
+    AssignmentState.PROPOSED.value,
+    AssignmentState.APPROVED.value,
+    AssignmentState.ACTIVE.value,
+)

@@ -69,6 +69,6 @@ def employee_list(*, user: Any) -> QuerySet[Employee]:
     return _scoped(qs, user, "org_unit__path").order_by("last_name", "first_name", "id")
 
 
-def may_transition_employee(user: Any, employee: Employee) -> bool:
+def may_transition_employee(user: Any, employee: Employee, transition: str) -> bool:
     """HR admins, and managers for employees in their scope (visibility is checked before)."""
     return bool(user and user.is_authenticated and (user.is_admin or user.is_manager))

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.postgres",
     "corsheaders",
     "csp",
     "rest_framework",
@@ -61,6 +62,8 @@ INSTALLED_APPS = [
     "apps.users",
     "apps.org",
     "apps.fsm",
+    "apps.assignments",
+    "apps.business_rules",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,25 @@
+from django.apps import AppConfig
+
+
+class AssignmentsConfig(AppConfig):
+    """Assignments of employees to positions, with their lifecycle and log."""
+
+    name = "apps.assignments"
+    label = "assignments"
+
+    def ready(self) -> None:
+        from apps.assignments.models import Assignment, AssignmentTransitionLog
+        from apps.assignments.selectors import assignment_list, may_transition_assignment
+        from apps.assignments.services import end_open_assignments_of_terminated
+        from apps.fsm.lifecycles import Lifecycle, lifecycle_for, register
+        from apps.org.models import Employee
+
+        register(
+            Lifecycle(
+                model=Assignment,
+                log_model=AssignmentTransitionLog,
+                visible_to=lambda user: assignment_list(user=user),
+                may_transition=may_transition_assignment,
+            )
+        )
+        lifecycle_for(Employee).on("terminate", end_open_assignments_of_terminated)

@@ -1,0 +1,115 @@
+"""API shapes of assignments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.assignments.models import Assignment
+from apps.core.serializers import StrictInputMixin
+
+
+class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    employee_name = serializers.SerializerMethodField()
+    position_code = serializers.CharField(source="position.code", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ("id", "employee", "employee_name", "position", "position_code", "start_date",
+                  "end_date", "weekly_hours", "state", "created_at")
+        read_only_fields = fields
+
+    def get_employee_name(self, obj: Assignment) -> str:
+        return f"{obj.employee.first_name} {obj.employee.last_name}"
+
+
+class AssignmentDetailSerializer(AssignmentSerializer):
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(AssignmentSerializer.Meta):
+        fields = (*AssignmentSerializer.Meta.fields, "available_transitions")  # type: ignore[assignment]
+        read_only_fields = fields  # type: ignore[assignment]
+
+    def get_available_transitions(self, obj: Assignment) -> list[dict[str, str]]:
+        from apps.fsm.services import available_transitions
+
+        return available_transitions(subject=obj, actor=self.context["request"].user)
+
+
+class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    """Proposing (or editing a proposed) assignment; `override` + `reason` pass rule errors."""
+
+    weekly_hours = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0.01,
+                                            max_value=168)
+    override = serializers.BooleanField(default=False, write_only=True)
+    reason = serializers.CharField(default="", allow_blank=True, max_length=2000,
+                                   write_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ("id", "employee", "position", "start_date", "end_date", "weekly_hours",
+                  "state", "override", "reason")
+        read_only_fields = ("id", "state")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Only what the caller can see can be referenced.
+            from apps.org.selectors import employee_list, position_list
+
+            self.fields["employee"].queryset = employee_list(user=request.user)  # type: ignore[attr-defined]
+            self.fields["position"].queryset = position_list(user=request.user)  # type: ignore[attr-defined]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
+            )
+        return attrs
+
+
+class SimulateInputSerializer(AssignmentWriteSerializer):
+    class Meta(AssignmentWriteSerializer.Meta):
+        fields = ("employee", "position", "start_date", "end_date", "weekly_hours")  # type: ignore[assignment]
+        read_only_fields = ()  # type: ignore[assignment]
+
+
+class ViolationSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    rule = serializers.CharField()
+    kind = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    message = serializers.CharField()
+    weeks = serializers.ListField(child=serializers.CharField())
+    facts = serializers.DictField()
+
+
+class SimulateCoverageWeekSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    week = serializers.CharField()
+    week_start = serializers.DateField()
+    required = serializers.DecimalField(max_digits=9, decimal_places=2)
+    assigned_before = serializers.DecimalField(max_digits=9, decimal_places=2)
+    assigned_after = serializers.DecimalField(max_digits=9, decimal_places=2)
+    gap_before = serializers.DecimalField(max_digits=9, decimal_places=2)
+    gap_after = serializers.DecimalField(max_digits=9, decimal_places=2)
+
+
+class SimulateSupplyWeekSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    week = serializers.CharField()
+    week_start = serializers.DateField()
+    supply = serializers.DecimalField(max_digits=9, decimal_places=2)
+    assigned_before = serializers.DecimalField(max_digits=9, decimal_places=2)
+    assigned_after = serializers.DecimalField(max_digits=9, decimal_places=2)
+    free_before = serializers.DecimalField(max_digits=9, decimal_places=2)
+    free_after = serializers.DecimalField(max_digits=9, decimal_places=2)
+
+
+class SimulateResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    violations = ViolationSerializer(many=True)
+    blocked = serializers.BooleanField()
+    coverage = SimulateCoverageWeekSerializer(many=True)
+    supply = SimulateSupplyWeekSerializer(many=True)
+    total_hours = serializers.DecimalField(max_digits=12, decimal_places=2)

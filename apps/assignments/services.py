@@ -1,0 +1,125 @@
+"""Services that change assignments: propose (create), edit while proposed, simulate, and the
+side effect of an employee's termination."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from apps.assignments.models import Assignment, AssignmentTransitionLog
+from apps.core import request_id as request_ids
+from apps.core.etag import check_if_match
+from apps.core.exceptions import Conflict
+from apps.core.weeks import week_label
+from apps.fsm.models import TransitionLog
+from apps.fsm.services import rules_gate, transition_apply
+from apps.fsm.states import AssignmentState, EmployeeState
+
+PROPOSE = "propose"
+
+
+def _check_rules(assignment: Assignment, actor: Any, override: bool, reason: str
+                 ) -> dict[str, Any]:
+    """The rules guarding `propose`, through the same gate as every transition."""
+    from apps.business_rules.engine import evaluate
+
+    return rules_gate(violations=evaluate(assignment=assignment, transition=PROPOSE),
+                      actor=actor, override=override, reason=reason)
+
+
+def _check_employee_open(assignment: Assignment) -> None:
+    if assignment.employee.state == EmployeeState.TERMINATED:
+        raise Conflict("The employee is terminated.", code="employee_terminated")
+
+
+@transaction.atomic
+def assignment_propose(*, actor: Any, override: bool = False, reason: str = "",
+                       **fields: Any) -> Assignment:
+    """Create an assignment in state `proposed`, checked against the rules guarding `propose`,
+    with its first log row."""
+    assignment = Assignment(created_by=actor if getattr(actor, "pk", None) else None, **fields)
+    assignment.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    _check_employee_open(assignment)
+    metadata = _check_rules(assignment, actor, override, reason)
+    assignment.save()
+    AssignmentTransitionLog.append(
+        subject=assignment, transition=PROPOSE, from_state="", to_state=assignment.state,
+        actor=assignment.created_by, reason=reason, request_id=request_ids.get(),
+        metadata=metadata,
+    )
+    return assignment
+
+
+@transaction.atomic
+def assignment_update(*, assignment: Assignment, actor: Any, if_match: str | None = None,
+                      override: bool = False, reason: str = "", **fields: Any) -> Assignment:
+    """Change a proposed assignment (re-checked against the `propose` rules)."""
+    locked = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
+    check_if_match(locked, if_match)
+    if locked.state != AssignmentState.PROPOSED:
+        raise Conflict(f"Only proposed assignments can be edited; this one is {locked.state}.",
+                       code="not_editable", current_state=locked.state)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    _check_employee_open(locked)
+    _check_rules(locked, actor, override, reason)
+    locked.save()
+    return locked
+
+
+def end_open_assignments_of_terminated(employee: Any, transition: str, actor: Any,
+                                       log: TransitionLog) -> None:
+    """Side effect of `terminate`: active assignments end, proposed/approved ones are cancelled
+    — in the same transaction, each with its own log row."""
+    reason = f"Employee {employee.employee_number} terminated"
+    open_ones = (Assignment.objects.select_for_update(of=("self",))
+                 .filter(employee=employee,
+                         state__in=[AssignmentState.PROPOSED, AssignmentState.APPROVED,
+                                    AssignmentState.ACTIVE])
+                 .order_by("id"))
+    for assignment in open_ones:
+        name = "end" if assignment.state == AssignmentState.ACTIVE else "cancel"
+        transition_apply(subject=assignment, transition=name, actor=actor, reason=reason,
+                         metadata={"cause": {"employee_log": log.pk}}, enforce=False)
+
+
+def assignment_simulate(*, actor: Any, **fields: Any) -> dict[str, Any]:
+    """What proposing and approving this assignment would do, writing nothing: the violations
+    of every applicable rule, and per week the position's coverage and the employee's free
+    hours before and after."""
+    from apps.business_rules.context import EvaluationContext
+    from apps.business_rules.engine import evaluate
+
+    assignment = Assignment(**fields)
+    assignment.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    violations = evaluate(assignment=assignment, transition=None)
+    context = EvaluationContext(assignment)
+    coverage = []
+    for week in context.position_weeks:
+        after = week.assigned + context.subject_hours(week.week_start)
+        coverage.append({
+            "week": week_label(week.week_start), "week_start": week.week_start,
+            "required": week.required, "assigned_before": week.assigned,
+            "assigned_after": after, "gap_before": week.required - week.assigned,
+            "gap_after": week.required - after,
+        })
+    supply = []
+    for eweek in context.employee_weeks:
+        hours = context.subject_hours(eweek.week_start)
+        supply.append({
+            "week": week_label(eweek.week_start), "week_start": eweek.week_start,
+            "supply": eweek.supply, "assigned_before": eweek.assigned,
+            "assigned_after": eweek.assigned + hours,
+            "free_before": eweek.supply - eweek.assigned,
+            "free_after": eweek.supply - eweek.assigned - hours,
+        })
+    return {
+        "violations": violations,
+        "blocked": any(v["severity"] == "error" for v in violations),
+        "coverage": coverage,
+        "supply": supply,
+        "total_hours": sum((context.subject_hours(w["week_start"]) for w in coverage),
+                           Decimal("0")),
+    }

@@ -1,0 +1,44 @@
+"""Business rules in the Django admin, with parameters validated against the kind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from rest_framework import serializers
+
+from apps.business_rules.kinds import kinds
+from apps.business_rules.models import BusinessRule
+
+
+class BusinessRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+    kind = forms.ChoiceField(choices=[])
+
+    class Meta:
+        model = BusinessRule
+        fields = ("code", "name", "kind", "params", "severity", "enabled", "scope",
+                  "transitions")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, k) for k in sorted(kinds())]  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = data.get("kind")
+        if kind in kinds():
+            try:
+                data["params"] = kinds()[kind].validate_params(data.get("params") or {})
+            except serializers.ValidationError as exc:
+                self.add_error("params", str(exc.detail))
+        return data
+
+
+@admin.register(BusinessRule)
+class BusinessRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = BusinessRuleForm
+    list_display = ("code", "name", "kind", "severity", "enabled", "scope")
+    list_filter = ("kind", "severity", "enabled")
+    search_fields = ("code", "name")
+    autocomplete_fields = ("scope",)

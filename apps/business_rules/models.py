@@ -1,0 +1,37 @@
+"""The catalogue of business rules that guard assignment transitions."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+
+class Severity(models.TextChoices):
+    ERROR = "error", "Error (blocks)"
+    WARNING = "warning", "Warning (logged)"
+
+
+class BusinessRule(models.Model):
+    """One configured rule: an evaluator `kind` with `params`, guarding some transitions."""
+
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=64)
+    params = models.JSONField(default=dict, blank=True)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.ERROR)
+    enabled = models.BooleanField(default=True)
+    scope = models.ForeignKey(
+        "org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Applies to positions in this unit's subtree; empty: everywhere.",
+    )
+    transitions = ArrayField(
+        models.CharField(max_length=64), default=list, blank=True,
+        help_text="Assignment transitions it guards ('propose' is the creation).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("code",)
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.kind}, {self.severity})"

@@ -1,0 +1,66 @@
+"""ISO weeks (Monday to Sunday): ranges, labels, and the SQL pieces every weekly series uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from rest_framework import serializers
+
+MAX_WEEKS = 260  # five years: a bound for every weekly series an API request may ask for
+
+
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of `day`'s ISO week."""
+    return day - dt.timedelta(days=day.weekday())
+
+
+def week_label(monday: dt.date) -> str:
+    """ "2026-W03" for the ISO week starting on `monday`."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def week_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    """The Mondays of every week from `first`'s week to `last`'s week."""
+    start, end = week_start(first), week_start(last)
+    return [start + dt.timedelta(weeks=i) for i in range((end - start).days // 7 + 1)]
+
+
+class WeekRangeSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """`from` and `to` query parameters: dates, `to` not before `from`, at most MAX_WEEKS weeks.
+
+    Defaults: from this week, 12 weeks.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["from"] = serializers.DateField(required=False)
+        self.fields["to"] = serializers.DateField(required=False)
+
+    def validate(self, attrs: dict[str, dt.date]) -> dict[str, dt.date]:
+        today = dt.date.today()
+        first = attrs.get("from") or week_start(today)
+        last = attrs.get("to") or first + dt.timedelta(weeks=11)
+        if last < first:
+            raise serializers.ValidationError({"to": ["`to` is before `from`."]},
+                                              code="end_before_start")
+        if (week_start(last) - week_start(first)).days // 7 + 1 > MAX_WEEKS:
+            raise serializers.ValidationError(
+                {"to": [f"At most {MAX_WEEKS} weeks per request."]}, code="range_too_long"
+            )
+        return {"from": week_start(first), "to": week_start(last)}
+
+
+WEEKS_CTE = "SELECT generate_series(%(first)s::date, %(last)s::date, interval '7 days')::date AS ws"
+
+
+def overlap_days_sql(start: str, end: str, ws: str = "w.ws") -> str:
+    """Days (0-7) of the week starting at `ws` covered by [start, end] (end NULL: open)."""
+    return (
+        f"GREATEST(0, LEAST(COALESCE({end}, {ws} + 6), {ws} + 6) - GREATEST({start}, {ws}) + 1)"
+    )
+
+
+def pro_rata_sql(rate: str, start: str, end: str, ws: str = "w.ws") -> str:
+    """A weekly rate counted pro rata for the days of the week its range covers."""
+    return f"({rate} * {overlap_days_sql(start, end, ws)} / 7.0)"
