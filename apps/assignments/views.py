@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -27,9 +26,7 @@ from apps.fsm.views import TransitionActionsMixin
 from apps.users.permissions import RolePermission
 
 
-class AssignmentViewSet(
-    TransitionActionsMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin, ServiceModelViewSet
-):
+class AssignmentViewSet(TransitionActionsMixin, ServiceModelViewSet):
     """Assignments: create = propose; edits only while proposed; state through transitions/."""
 
     permission_classes = [RolePermission]
@@ -47,21 +44,29 @@ class AssignmentViewSet(
     def perform_service_create(self, data: dict[str, Any]) -> Assignment:
         return services.assignment_propose(actor=self.request.user, **data)
 
-    def perform_service_update(self, obj: Assignment, data: dict[str, Any],
-                               if_match: str | None) -> Assignment:
-        return services.assignment_update(assignment=obj, actor=self.request.user,
-                                          if_match=if_match, **data)
+    def perform_service_update(
+        self, obj: Assignment, data: dict[str, Any], if_match: str | None
+    ) -> Assignment:
+        return services.assignment_update(
+            assignment=obj, actor=self.request.user, if_match=if_match, **data
+        )
 
-    @extend_schema(request=None, responses=ViolationSerializer(many=True),
-                   summary="The assignment evaluated against every applicable rule now")
+    @extend_schema(
+        request=None,
+        responses=ViolationSerializer(many=True),
+        summary="The assignment evaluated against every applicable rule now",
+    )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def violations(self, request: Request, pk: str | None = None) -> Response:
         from apps.business_rules.engine import evaluate
 
         return Response(evaluate(assignment=self.get_object(), transition=None))
 
-    @extend_schema(request=SimulateInputSerializer, responses=SimulateResultSerializer,
-                   summary="What an assignment would cause, writing nothing")
+    @extend_schema(
+        request=SimulateInputSerializer,
+        responses=SimulateResultSerializer,
+        summary="What an assignment would cause, writing nothing",
+    )
     @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
     def simulate(self, request: Request) -> Response:
         data = SimulateInputSerializer(data=request.data, context=self.get_serializer_context())

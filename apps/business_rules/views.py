@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status
+from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -23,10 +23,7 @@ from apps.core.viewsets import ServiceModelViewSet
 from apps.users.permissions import IsAdmin
 
 
-class BusinessRuleViewSet(
-    mixins.CreateModelMixin, mixins.UpdateModelMixin, mixins.DestroyModelMixin,
-    ServiceModelViewSet,
-):
+class BusinessRuleViewSet(ServiceModelViewSet):
     """The rule catalogue (HR admins only)."""
 
     permission_classes = [IsAdmin]
@@ -42,8 +39,9 @@ class BusinessRuleViewSet(
     def perform_service_create(self, data: dict[str, Any]) -> BusinessRule:
         return services.rule_create(**data)
 
-    def perform_service_update(self, obj: BusinessRule, data: dict[str, Any],
-                               if_match: str | None) -> BusinessRule:
+    def perform_service_update(
+        self, obj: BusinessRule, data: dict[str, Any], if_match: str | None
+    ) -> BusinessRule:
         return services.rule_update(rule=obj, if_match=if_match, **data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -53,6 +51,8 @@ class BusinessRuleViewSet(
     @extend_schema(responses=KindSerializer(many=True), summary="Evaluator kinds and schemas")
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def kinds(self, request: Request) -> Response:
-        rows = [{"name": k.name, "description": k.description, "schema": k.schema}
-                for k in sorted(kinds().values(), key=lambda k: k.name)]
+        rows = [
+            {"name": k.name, "description": k.description, "schema": k.schema}
+            for k in sorted(kinds().values(), key=lambda k: k.name)
+        ]
         return Response(KindSerializer(rows, many=True).data)

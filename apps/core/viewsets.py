@@ -16,7 +16,8 @@ class ServiceModelViewSet(
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,  # type: ignore[type-arg]
 ):
-    """List / retrieve through a selector; create / update through services.
+    """List / retrieve through a selector; create / update through services (a create-only
+    resource sets `http_method_names` without put/patch).
 
     Subclasses set `read_serializer_class`, `detail_serializer_class` (optional),
     `write_serializer_class`, and implement `perform_service_create(data)` and

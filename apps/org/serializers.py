@@ -20,8 +20,9 @@ class OrgUnitSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 class OrgUnitWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = OrgUnit
-        fields = ("id", "code", "name", "parent", "active")
-        read_only_fields = ("id",)
+        # `path` is known (a client may send back what it read) but only the tree sets it.
+        fields = ("id", "code", "name", "parent", "active", "path")
+        read_only_fields = ("id", "path")
 
 
 class OrgUnitSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
