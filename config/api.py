@@ -4,6 +4,8 @@ from rest_framework.routers import DefaultRouter
 
 from apps.assignments.views import AssignmentViewSet
 from apps.business_rules.views import BusinessRuleViewSet
+from apps.demand.views import RequirementViewSet
+from apps.offer.views import LedgerEntryViewSet
 from apps.org.views import EmployeeViewSet, OrgUnitViewSet, PositionViewSet
 from apps.users.views import UserViewSet
 
@@ -15,3 +17,5 @@ router.register("positions", PositionViewSet, basename="position")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("business-rules", BusinessRuleViewSet, basename="business-rule")
+router.register("coverage-requirements", RequirementViewSet, basename="coverage-requirement")
+router.register("hours-ledger", LedgerEntryViewSet, basename="ledger-entry")

@@ -5,12 +5,17 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core import views as core_views
+from apps.demand.views import CoverageSummaryView, CoverageView
+from apps.offer.views import SupplyView
 from config.api import router
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/", include("apps.users.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    path("supply/", SupplyView.as_view(), name="supply"),
+    path("coverage/", CoverageView.as_view(), name="coverage"),
+    path("coverage/summary/", CoverageSummaryView.as_view(), name="coverage-summary"),
     path("", include(router.urls)),
 ]
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
 
 from apps.assignments.models import Assignment
 from apps.core.serializers import StrictInputMixin
+
+# Plausible assignment dates: far enough from date.min/date.max that the week arithmetic of an
+# evaluation (ISO weeks, the horizon of open-ended assignments) cannot overflow into a 500.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
 
 
 class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -16,8 +23,18 @@ class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
     class Meta:
         model = Assignment
-        fields = ("id", "employee", "employee_name", "position", "position_code", "start_date",
-                  "end_date", "weekly_hours", "state", "created_at")
+        fields = (
+            "id",
+            "employee",
+            "employee_name",
+            "position",
+            "position_code",
+            "start_date",
+            "end_date",
+            "weekly_hours",
+            "state",
+            "created_at",
+        )
         read_only_fields = fields
 
     def get_employee_name(self, obj: Assignment) -> str:
@@ -40,16 +57,25 @@ class AssignmentDetailSerializer(AssignmentSerializer):
 class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
     """Proposing (or editing a proposed) assignment; `override` + `reason` pass rule errors."""
 
-    weekly_hours = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0.01,
-                                            max_value=168)
+    weekly_hours = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("168")
+    )
     override = serializers.BooleanField(default=False, write_only=True)
-    reason = serializers.CharField(default="", allow_blank=True, max_length=2000,
-                                   write_only=True)
+    reason = serializers.CharField(default="", allow_blank=True, max_length=2000, write_only=True)
 
     class Meta:
         model = Assignment
-        fields = ("id", "employee", "position", "start_date", "end_date", "weekly_hours",
-                  "state", "override", "reason")
+        fields = (
+            "id",
+            "employee",
+            "position",
+            "start_date",
+            "end_date",
+            "weekly_hours",
+            "state",
+            "override",
+            "reason",
+        )
         read_only_fields = ("id", "state")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -65,6 +91,12 @@ class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer): 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))
         end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        for name, day in (("start_date", start), ("end_date", end)):
+            if day and not EARLIEST_DATE <= day <= LATEST_DATE:
+                raise serializers.ValidationError(
+                    {name: [f"Dates lie between {EARLIEST_DATE} and {LATEST_DATE}."]},
+                    code="date_out_of_range",
+                )
         if start and end and end < start:
             raise serializers.ValidationError(
                 {"end_date": ["The end date is before the start date."]}, code="end_before_start"
@@ -90,7 +122,7 @@ class ViolationSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class SimulateCoverageWeekSerializer(serializers.Serializer):  # type: ignore[type-arg]
     week = serializers.CharField()
     week_start = serializers.DateField()
-    required = serializers.DecimalField(max_digits=9, decimal_places=2)
+    required = serializers.DecimalField(max_digits=9, decimal_places=2)  # type: ignore[assignment]
     assigned_before = serializers.DecimalField(max_digits=9, decimal_places=2)
     assigned_after = serializers.DecimalField(max_digits=9, decimal_places=2)
     gap_before = serializers.DecimalField(max_digits=9, decimal_places=2)

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+
 from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.core import request_id as request_ids
 from apps.core.etag import check_if_match
@@ -19,13 +20,16 @@ from apps.fsm.states import AssignmentState, EmployeeState
 PROPOSE = "propose"
 
 
-def _check_rules(assignment: Assignment, actor: Any, override: bool, reason: str
-                 ) -> dict[str, Any]:
+def _check_rules(assignment: Assignment, actor: Any, override: bool, reason: str) -> dict[str, Any]:
     """The rules guarding `propose`, through the same gate as every transition."""
     from apps.business_rules.engine import evaluate
 
-    return rules_gate(violations=evaluate(assignment=assignment, transition=PROPOSE),
-                      actor=actor, override=override, reason=reason)
+    return rules_gate(
+        violations=evaluate(assignment=assignment, transition=PROPOSE),
+        actor=actor,
+        override=override,
+        reason=reason,
+    )
 
 
 def _check_employee_open(assignment: Assignment) -> None:
@@ -34,8 +38,9 @@ def _check_employee_open(assignment: Assignment) -> None:
 
 
 @transaction.atomic
-def assignment_propose(*, actor: Any, override: bool = False, reason: str = "",
-                       **fields: Any) -> Assignment:
+def assignment_propose(
+    *, actor: Any, override: bool = False, reason: str = "", **fields: Any
+) -> Assignment:
     """Create an assignment in state `proposed`, checked against the rules guarding `propose`,
     with its first log row."""
     assignment = Assignment(created_by=actor if getattr(actor, "pk", None) else None, **fields)
@@ -44,22 +49,37 @@ def assignment_propose(*, actor: Any, override: bool = False, reason: str = "",
     metadata = _check_rules(assignment, actor, override, reason)
     assignment.save()
     AssignmentTransitionLog.append(
-        subject=assignment, transition=PROPOSE, from_state="", to_state=assignment.state,
-        actor=assignment.created_by, reason=reason, request_id=request_ids.get(),
+        subject=assignment,
+        transition=PROPOSE,
+        from_state="",
+        to_state=assignment.state,
+        actor=assignment.created_by,
+        reason=reason,
+        request_id=request_ids.get(),
         metadata=metadata,
     )
     return assignment
 
 
 @transaction.atomic
-def assignment_update(*, assignment: Assignment, actor: Any, if_match: str | None = None,
-                      override: bool = False, reason: str = "", **fields: Any) -> Assignment:
+def assignment_update(
+    *,
+    assignment: Assignment,
+    actor: Any,
+    if_match: str | None = None,
+    override: bool = False,
+    reason: str = "",
+    **fields: Any,
+) -> Assignment:
     """Change a proposed assignment (re-checked against the `propose` rules)."""
     locked = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
     check_if_match(locked, if_match)
     if locked.state != AssignmentState.PROPOSED:
-        raise Conflict(f"Only proposed assignments can be edited; this one is {locked.state}.",
-                       code="not_editable", current_state=locked.state)
+        raise Conflict(
+            f"Only proposed assignments can be edited; this one is {locked.state}.",
+            code="not_editable",
+            current_state=locked.state,
+        )
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
@@ -69,20 +89,30 @@ def assignment_update(*, assignment: Assignment, actor: Any, if_match: str | Non
     return locked
 
 
-def end_open_assignments_of_terminated(employee: Any, transition: str, actor: Any,
-                                       log: TransitionLog) -> None:
+def end_open_assignments_of_terminated(
+    employee: Any, transition: str, actor: Any, log: TransitionLog
+) -> None:
     """Side effect of `terminate`: active assignments end, proposed/approved ones are cancelled
     — in the same transaction, each with its own log row."""
     reason = f"Employee {employee.employee_number} terminated"
-    open_ones = (Assignment.objects.select_for_update(of=("self",))
-                 .filter(employee=employee,
-                         state__in=[AssignmentState.PROPOSED, AssignmentState.APPROVED,
-                                    AssignmentState.ACTIVE])
-                 .order_by("id"))
+    open_ones = (
+        Assignment.objects.select_for_update(of=("self",))
+        .filter(
+            employee=employee,
+            state__in=[AssignmentState.PROPOSED, AssignmentState.APPROVED, AssignmentState.ACTIVE],
+        )
+        .order_by("id")
+    )
     for assignment in open_ones:
         name = "end" if assignment.state == AssignmentState.ACTIVE else "cancel"
-        transition_apply(subject=assignment, transition=name, actor=actor, reason=reason,
-                         metadata={"cause": {"employee_log": log.pk}}, enforce=False)
+        transition_apply(
+            subject=assignment,
+            transition=name,
+            actor=actor,
+            reason=reason,
+            metadata={"cause": {"employee_log": log.pk}},
+            enforce=False,
+        )
 
 
 def assignment_simulate(*, actor: Any, **fields: Any) -> dict[str, Any]:
@@ -99,27 +129,37 @@ def assignment_simulate(*, actor: Any, **fields: Any) -> dict[str, Any]:
     coverage = []
     for week in context.position_weeks:
         after = week.assigned + context.subject_hours(week.week_start)
-        coverage.append({
-            "week": week_label(week.week_start), "week_start": week.week_start,
-            "required": week.required, "assigned_before": week.assigned,
-            "assigned_after": after, "gap_before": week.required - week.assigned,
-            "gap_after": week.required - after,
-        })
+        coverage.append(
+            {
+                "week": week_label(week.week_start),
+                "week_start": week.week_start,
+                "required": week.required,
+                "assigned_before": week.assigned,
+                "assigned_after": after,
+                "gap_before": week.required - week.assigned,
+                "gap_after": week.required - after,
+            }
+        )
     supply = []
     for eweek in context.employee_weeks:
         hours = context.subject_hours(eweek.week_start)
-        supply.append({
-            "week": week_label(eweek.week_start), "week_start": eweek.week_start,
-            "supply": eweek.supply, "assigned_before": eweek.assigned,
-            "assigned_after": eweek.assigned + hours,
-            "free_before": eweek.supply - eweek.assigned,
-            "free_after": eweek.supply - eweek.assigned - hours,
-        })
+        supply.append(
+            {
+                "week": week_label(eweek.week_start),
+                "week_start": eweek.week_start,
+                "supply": eweek.supply,
+                "assigned_before": eweek.assigned,
+                "assigned_after": eweek.assigned + hours,
+                "free_before": eweek.supply - eweek.assigned,
+                "free_after": eweek.supply - eweek.assigned - hours,
+            }
+        )
     return {
         "violations": violations,
         "blocked": any(v["severity"] == "error" for v in violations),
         "coverage": coverage,
         "supply": supply,
-        "total_hours": sum((context.subject_hours(w["week_start"]) for w in coverage),
-                           Decimal("0")),
+        "total_hours": sum(
+            (context.subject_hours(w.week_start) for w in context.position_weeks), Decimal("0")
+        ),
     }

@@ -17,8 +17,7 @@ class BusinessRuleForm(forms.ModelForm):  # type: ignore[type-arg]
 
     class Meta:
         model = BusinessRule
-        fields = ("code", "name", "kind", "params", "severity", "enabled", "scope",
-                  "transitions")
+        fields = ("code", "name", "kind", "params", "severity", "enabled", "scope", "transitions")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,6 +11,8 @@ from typing import Any
 
 from apps.assignments import weekly
 from apps.core.weeks import week_start
+from apps.demand.selectors import CoverageWeek
+from apps.offer.selectors import SupplyWeek
 
 Violation = dict[str, Any]
 
@@ -36,26 +38,34 @@ class EvaluationContext:
         return f"{employee.first_name} {employee.last_name}"
 
     @cached_property
-    def employee_weeks(self) -> list[weekly.EmployeeWeek]:
+    def employee_weeks(self) -> list[SupplyWeek]:
         """Supply, other assigned hours and concurrent assignments per week (1 query)."""
-        return weekly.employee_weeks(employee_id=self.assignment.employee_id, first=self.first,
-                                     last=self.last, exclude_assignment=self.assignment.pk)
+        return weekly.employee_weeks(
+            employee_id=self.assignment.employee_id,
+            first=self.first,
+            last=self.last,
+            exclude_assignment=self.assignment.pk,
+        )
 
     @cached_property
-    def position_weeks(self) -> list[weekly.PositionWeek]:
+    def position_weeks(self) -> list[CoverageWeek]:
         """Demand and other assigned hours of the position per week (1 query)."""
-        return weekly.position_weeks(position_id=self.assignment.position_id, first=self.first,
-                                     last=self.last, exclude_assignment=self.assignment.pk)
+        return weekly.position_weeks(
+            position_id=self.assignment.position_id,
+            first=self.first,
+            last=self.last,
+            exclude_assignment=self.assignment.pk,
+        )
 
     def subject_hours(self, monday: dt.date) -> Decimal:
         """This assignment's hours in the week starting `monday`, pro rata."""
         a = self.assignment
         return weekly.pro_rata(Decimal(a.weekly_hours), a.start_date, a.end_date, monday)
 
-    def employee_total(self, week: weekly.EmployeeWeek) -> Decimal:
+    def employee_total(self, week: SupplyWeek) -> Decimal:
         return week.assigned + self.subject_hours(week.week_start)
 
-    def position_total(self, week: weekly.PositionWeek) -> Decimal:
+    def position_total(self, week: CoverageWeek) -> Decimal:
         return week.assigned + self.subject_hours(week.week_start)
 
     def required_tag_violations(self, kind: Any) -> list[Violation]:

@@ -41,8 +41,11 @@ class Kind:
     name: ClassVar[str]
     description: ClassVar[str]
     params_serializer: ClassVar[type[serializers.Serializer]] = NoParams  # type: ignore[type-arg]
-    schema: ClassVar[dict[str, Any]] = {"type": "object", "properties": {},
-                                        "additionalProperties": False}
+    schema: ClassVar[dict[str, Any]] = {
+        "type": "object",
+        "properties": {},
+        "additionalProperties": False,
+    }
 
     def __init__(self, rule: Any) -> None:
         self.rule = rule
@@ -60,8 +63,9 @@ class Kind:
         checked.is_valid(raise_exception=True)
         return {k: _plain(v) for k, v in checked.validated_data.items()}
 
-    def violation(self, ctx: EvaluationContext, message: str, weeks: list[Any],
-                  **facts: Any) -> Violation:
+    def violation(
+        self, ctx: EvaluationContext, message: str, weeks: list[Any], **facts: Any
+    ) -> Violation:
         return {
             "rule": self.rule.code,
             "kind": self.name,
@@ -94,8 +98,7 @@ def _worst(
 
 
 class MaxHoursParams(serializers.Serializer):  # type: ignore[type-arg]
-    max_hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0,
-                                         max_value=168)
+    max_hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)
 
 
 @register
@@ -103,8 +106,12 @@ class MaxWeeklyHours(Kind):
     name = "max_weekly_hours"
     description = "An employee's assigned hours in any week stay at or below max_hours."
     params_serializer = MaxHoursParams
-    schema = {"type": "object", "required": ["max_hours"], "additionalProperties": False,
-              "properties": {"max_hours": {"type": "number", "minimum": 0, "maximum": 168}}}
+    schema = {
+        "type": "object",
+        "required": ["max_hours"],
+        "additionalProperties": False,
+        "properties": {"max_hours": {"type": "number", "minimum": 0, "maximum": 168}},
+    }
 
     def evaluate(self, ctx: EvaluationContext) -> list[Violation]:
         limit = Decimal(str(self.params["max_hours"]))
@@ -113,10 +120,16 @@ class MaxWeeklyHours(Kind):
         if not over:
             return []
         actual = ctx.employee_total(worst)
-        return [self.violation(
-            ctx, f"{ctx.employee_name} would work {actual} h in {week_label(worst.week_start)}, "
-                 f"over the limit of {limit} h.",
-            [w.week_start for w in over], limit=limit, actual=actual)]
+        return [
+            self.violation(
+                ctx,
+                f"{ctx.employee_name} would work {actual} h in {week_label(worst.week_start)}, "
+                f"over the limit of {limit} h.",
+                [w.week_start for w in over],
+                limit=limit,
+                actual=actual,
+            )
+        ]
 
 
 @register
@@ -130,17 +143,25 @@ class NoOvercommit(Kind):
         if not over:
             return []
         actual = ctx.employee_total(worst)
-        return [self.violation(
-            ctx, f"{ctx.employee_name} would be assigned {actual} h in "
-                 f"{week_label(worst.week_start)} but has {worst.supply} h available.",
-            [w.week_start for w in over], limit=worst.supply, actual=actual)]
+        return [
+            self.violation(
+                ctx,
+                f"{ctx.employee_name} would be assigned {actual} h in "
+                f"{week_label(worst.week_start)} but has {worst.supply} h available.",
+                [w.week_start for w in over],
+                limit=worst.supply,
+                actual=actual,
+            )
+        ]
 
 
 @register
 class RequiredTags(Kind):
     name = "required_tags"
-    description = ("The employee holds every tag the position requires, at the minimum level, "
-                   "valid in every week of the assignment (active once tags are configured).")
+    description = (
+        "The employee holds every tag the position requires, at the minimum level, "
+        "valid in every week of the assignment (active once tags are configured)."
+    )
 
     def evaluate(self, ctx: EvaluationContext) -> list[Violation]:
         return ctx.required_tag_violations(self)
@@ -148,7 +169,8 @@ class RequiredTags(Kind):
 
 class StatesParams(serializers.Serializer):  # type: ignore[type-arg]
     states = serializers.ListField(
-        child=serializers.ChoiceField(choices=EmployeeState.choices), min_length=1,
+        child=serializers.ChoiceField(choices=EmployeeState.choices),
+        min_length=1,
         max_length=len(EmployeeState.choices),
     )
 
@@ -158,23 +180,38 @@ class AllowedEmployeeStates(Kind):
     name = "allowed_employee_states"
     description = "The employee is in one of the listed lifecycle states."
     params_serializer = StatesParams
-    schema = {"type": "object", "required": ["states"], "additionalProperties": False,
-              "properties": {"states": {"type": "array", "minItems": 1, "uniqueItems": True,
-                                        "items": {"enum": list(EmployeeState.values)}}}}
+    schema = {
+        "type": "object",
+        "required": ["states"],
+        "additionalProperties": False,
+        "properties": {
+            "states": {
+                "type": "array",
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": {"enum": list(EmployeeState.values)},
+            }
+        },
+    }
 
     def evaluate(self, ctx: EvaluationContext) -> list[Violation]:
         allowed = list(self.params["states"])
         state = ctx.assignment.employee.state
         if state in allowed:
             return []
-        return [self.violation(
-            ctx, f"{ctx.employee_name} is {state}; allowed: {', '.join(allowed)}.",
-            [w.week_start for w in ctx.employee_weeks], allowed=allowed, actual=state)]
+        return [
+            self.violation(
+                ctx,
+                f"{ctx.employee_name} is {state}; allowed: {', '.join(allowed)}.",
+                [w.week_start for w in ctx.employee_weeks],
+                allowed=allowed,
+                actual=state,
+            )
+        ]
 
 
 class ToleranceParams(serializers.Serializer):  # type: ignore[type-arg]
-    tolerance = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0,
-                                         max_value=10)
+    tolerance = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=10)
 
 
 @register
@@ -182,8 +219,12 @@ class PositionCapacity(Kind):
     name = "position_capacity"
     description = "Hours assigned to a position stay within its demand × (1 + tolerance)."
     params_serializer = ToleranceParams
-    schema = {"type": "object", "required": ["tolerance"], "additionalProperties": False,
-              "properties": {"tolerance": {"type": "number", "minimum": 0, "maximum": 10}}}
+    schema = {
+        "type": "object",
+        "required": ["tolerance"],
+        "additionalProperties": False,
+        "properties": {"tolerance": {"type": "number", "minimum": 0, "maximum": 10}},
+    }
 
     def evaluate(self, ctx: EvaluationContext) -> list[Violation]:
         factor = 1 + Decimal(str(self.params["tolerance"]))
@@ -196,10 +237,16 @@ class PositionCapacity(Kind):
         if not over:
             return []
         actual = ctx.position_total(worst)
-        return [self.violation(
-            ctx, f"Position {ctx.assignment.position.code} would have {actual} h assigned in "
-                 f"{week_label(worst.week_start)}; capacity is {limit(worst)} h.",
-            [w.week_start for w in over], limit=limit(worst), actual=actual)]
+        return [
+            self.violation(
+                ctx,
+                f"Position {ctx.assignment.position.code} would have {actual} h assigned in "
+                f"{week_label(worst.week_start)}; capacity is {limit(worst)} h.",
+                [w.week_start for w in over],
+                limit=limit(worst),
+                actual=actual,
+            )
+        ]
 
 
 class MaxParams(serializers.Serializer):  # type: ignore[type-arg]
@@ -211,17 +258,27 @@ class MaxConcurrentAssignments(Kind):
     name = "max_concurrent_assignments"
     description = "An employee holds at most `max` approved or active assignments in any week."
     params_serializer = MaxParams
-    schema = {"type": "object", "required": ["max"], "additionalProperties": False,
-              "properties": {"max": {"type": "integer", "minimum": 1, "maximum": 100}}}
+    schema = {
+        "type": "object",
+        "required": ["max"],
+        "additionalProperties": False,
+        "properties": {"max": {"type": "integer", "minimum": 1, "maximum": 100}},
+    }
 
     def evaluate(self, ctx: EvaluationContext) -> list[Violation]:
         limit = int(self.params["max"])
         weeks = [w for w in ctx.employee_weeks if ctx.subject_hours(w.week_start) > 0]
-        over = [w for w in weeks if w.concurrent + 1 > limit]
+        over = [w for w in weeks if w.assignments + 1 > limit]
         if not over:
             return []
-        actual = max(w.concurrent + 1 for w in over)
-        return [self.violation(
-            ctx, f"{ctx.employee_name} would hold {actual} assignments at once; "
-                 f"the maximum is {limit}.",
-            [w.week_start for w in over], limit=limit, actual=actual)]
+        actual = max(w.assignments + 1 for w in over)
+        return [
+            self.violation(
+                ctx,
+                f"{ctx.employee_name} would hold {actual} assignments at once; "
+                f"the maximum is {limit}.",
+                [w.week_start for w in over],
+                limit=limit,
+                actual=actual,
+            )
+        ]

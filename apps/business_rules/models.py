@@ -21,11 +21,17 @@ class BusinessRule(models.Model):
     severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.ERROR)
     enabled = models.BooleanField(default=True)
     scope = models.ForeignKey(
-        "org.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "org.OrgUnit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="Applies to positions in this unit's subtree; empty: everywhere.",
     )
     transitions = ArrayField(
-        models.CharField(max_length=64), default=list, blank=True,
+        models.CharField(max_length=64),
+        default=list,
+        blank=True,
         help_text="Assignment transitions it guards ('propose' is the creation).",
     )
     updated_at = models.DateTimeField(auto_now=True)

@@ -16,8 +16,17 @@ GUARDABLE = ("propose", "approve", "activate", "end", "cancel", "reject")
 class BusinessRuleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = BusinessRule
-        fields = ("id", "code", "name", "kind", "params", "severity", "enabled", "scope",
-                  "transitions")
+        fields = (
+            "id",
+            "code",
+            "name",
+            "kind",
+            "params",
+            "severity",
+            "enabled",
+            "scope",
+            "transitions",
+        )
         read_only_fields = fields
 
 
@@ -29,8 +38,17 @@ class BusinessRuleWriteSerializer(StrictInputMixin, serializers.ModelSerializer)
 
     class Meta:
         model = BusinessRule
-        fields = ("id", "code", "name", "kind", "params", "severity", "enabled", "scope",
-                  "transitions")
+        fields = (
+            "id",
+            "code",
+            "name",
+            "kind",
+            "params",
+            "severity",
+            "enabled",
+            "scope",
+            "transitions",
+        )
         read_only_fields = ("id",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -41,8 +59,10 @@ class BusinessRuleWriteSerializer(StrictInputMixin, serializers.ModelSerializer)
         return sorted(set(value))
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        kind = attrs.get("kind", getattr(self.instance, "kind", None))
+        kind = str(attrs.get("kind", getattr(self.instance, "kind", "")))
         params = attrs.get("params", getattr(self.instance, "params", {}))
+        if kind not in kinds():
+            raise serializers.ValidationError({"kind": ["Unknown kind."]}, code="invalid")
         try:
             attrs["params"] = kinds()[kind].validate_params(params)
         except serializers.ValidationError as exc:

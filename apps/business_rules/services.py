@@ -17,8 +17,7 @@ def rule_create(**fields: Any) -> BusinessRule:
 
 
 @transaction.atomic
-def rule_update(*, rule: BusinessRule, if_match: str | None = None,
-                **fields: Any) -> BusinessRule:
+def rule_update(*, rule: BusinessRule, if_match: str | None = None, **fields: Any) -> BusinessRule:
     """Change a rule (If-Match honoured)."""
     locked = BusinessRule.objects.select_for_update().get(pk=rule.pk)
     check_if_match(locked, if_match)

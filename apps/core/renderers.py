@@ -55,3 +55,32 @@ class ProblemJSONRenderer(JSONRenderer):
 def dumps(data: Any) -> bytes:
     """The API's JSON encoding, for code that writes bytes itself."""
     return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
+
+
+class CSVRenderer(BaseRenderer):
+    """A list of flat rows as CSV (header from the first row's keys); `?format=csv`."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> bytes:
+        import csv
+        import io
+
+        if isinstance(data, dict) and "results" in data:
+            data = data["results"]
+        if not isinstance(data, list):
+            # Errors (problem documents) as two-column CSV rather than a broken file.
+            data = [{"field": k, "value": v} for k, v in dict(data or {}).items()]
+        buffer = io.StringIO()
+        if data:
+            writer = csv.DictWriter(buffer, fieldnames=list(data[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(data)
+        return buffer.getvalue().encode("utf-8")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from rest_framework import serializers
 
@@ -37,13 +38,14 @@ class WeekRangeSerializer(serializers.Serializer):  # type: ignore[type-arg]
         self.fields["from"] = serializers.DateField(required=False)
         self.fields["to"] = serializers.DateField(required=False)
 
-    def validate(self, attrs: dict[str, dt.date]) -> dict[str, dt.date]:
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         today = dt.date.today()
         first = attrs.get("from") or week_start(today)
         last = attrs.get("to") or first + dt.timedelta(weeks=11)
         if last < first:
-            raise serializers.ValidationError({"to": ["`to` is before `from`."]},
-                                              code="end_before_start")
+            raise serializers.ValidationError(
+                {"to": ["`to` is before `from`."]}, code="end_before_start"
+            )
         if (week_start(last) - week_start(first)).days // 7 + 1 > MAX_WEEKS:
             raise serializers.ValidationError(
                 {"to": [f"At most {MAX_WEEKS} weeks per request."]}, code="range_too_long"
@@ -56,9 +58,7 @@ WEEKS_CTE = "SELECT generate_series(%(first)s::date, %(last)s::date, interval '7
 
 def overlap_days_sql(start: str, end: str, ws: str = "w.ws") -> str:
     """Days (0-7) of the week starting at `ws` covered by [start, end] (end NULL: open)."""
-    return (
-        f"GREATEST(0, LEAST(COALESCE({end}, {ws} + 6), {ws} + 6) - GREATEST({start}, {ws}) + 1)"
-    )
+    return f"GREATEST(0, LEAST(COALESCE({end}, {ws} + 6), {ws} + 6) - GREATEST({start}, {ws}) + 1)"
 
 
 def pro_rata_sql(rate: str, start: str, end: str, ws: str = "w.ws") -> str:

@@ -14,7 +14,9 @@ GENESIS = "0" * 64
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, decimal.Decimal):
-        return str(obj)
+        # Hours have two places; a value read back from the database has them even when the
+        # value written did not ("8" is stored and read as "8.00").
+        return f"{obj:.2f}"
     if isinstance(obj, dt.datetime | dt.date):
         return obj.isoformat()
     raise TypeError(f"not JSON-encodable: {type(obj).__name__}")

@@ -6,6 +6,8 @@ the log row, side effects, signals) is done by `apps.fsm.services.transition_app
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.utils import timezone
 from django_fsm import FSMField, transition
 
@@ -20,7 +22,10 @@ def employee_state_field() -> FSMField:
 
 
 class EmployeeFSMMixin:
-    """candidate → onboarding → active ⇄ on_leave, active ⇄ suspended, any non-final → terminated."""
+    """candidate → onboarding → active ⇄ on_leave, active ⇄ suspended, non-final → terminated."""
+
+    hire_date: dt.date
+    termination_date: dt.date | None
 
     @transition(field="state", source=S.CANDIDATE, target=S.ONBOARDING)
     def start_onboarding(self) -> None:
@@ -49,7 +54,5 @@ class EmployeeFSMMixin:
     @transition(field="state", source=NON_FINAL, target=S.TERMINATED)
     def terminate(self) -> None:
         """Employment ends (final) today unless a date was set; open assignments end with it."""
-        if self.termination_date is None:  # type: ignore[attr-defined]
-            self.termination_date = max(  # type: ignore[attr-defined]
-                self.hire_date, timezone.localdate()  # type: ignore[attr-defined]
-            )
+        if self.termination_date is None:
+            self.termination_date = max(self.hire_date, timezone.localdate())

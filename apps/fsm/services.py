@@ -84,11 +84,7 @@ def transition_apply(
         candidates = (
             lifecycle.visible_to(actor) if enforce else lifecycle.model._default_manager.all()
         )
-        locked = (
-            candidates.select_for_update(of=("self",))
-            .filter(pk=subject.pk)
-            .first()
-        )
+        locked = candidates.select_for_update(of=("self",)).filter(pk=subject.pk).first()
         if locked is None:
             raise exceptions.NotFound()
         if enforce and not lifecycle.may_transition(actor, locked, transition):

@@ -68,7 +68,7 @@ class Position(models.Model):
 
 
 class Employee(FSMModelMixin, EmployeeFSMMixin, models.Model):
-    """A person employed (or about to be) with `contract_hours` per week; `state` is its lifecycle."""
+    """A person employed (or about to be) for `contract_hours` a week; `state` is the lifecycle."""
 
     employee_number = models.CharField(max_length=32, unique=True)
     first_name = models.CharField(max_length=100)

@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "apps.fsm",
     "apps.assignments",
     "apps.business_rules",
+    "apps.offer",
+    "apps.demand",
 ]
 
 MIDDLEWARE = [

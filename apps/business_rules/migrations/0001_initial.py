@@ -6,30 +6,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0002_initial'),
+        ("org", "0002_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BusinessRule',
+            name="BusinessRule",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(max_length=64)),
-                ('params', models.JSONField(blank=True, default=dict)),
-                ('severity', models.CharField(choices=[('error', 'Error (blocks)'), ('warning', 'Warning (logged)')], default='error', max_length=8)),
-                ('enabled', models.BooleanField(default=True)),
-                ('transitions', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=64), blank=True, default=list, help_text="Assignment transitions it guards ('propose' is the creation).", size=None)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('scope', models.ForeignKey(blank=True, help_text="Applies to positions in this unit's subtree; empty: everywhere.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='org.orgunit')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                ("kind", models.CharField(max_length=64)),
+                ("params", models.JSONField(blank=True, default=dict)),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[("error", "Error (blocks)"), ("warning", "Warning (logged)")],
+                        default="error",
+                        max_length=8,
+                    ),
+                ),
+                ("enabled", models.BooleanField(default=True)),
+                (
+                    "transitions",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=64),
+                        blank=True,
+                        default=list,
+                        help_text="Assignment transitions it guards ('propose' is the creation).",
+                        size=None,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "scope",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Applies to positions in this unit's subtree; empty: everywhere.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="org.orgunit",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('code',),
+                "ordering": ("code",),
             },
         ),
     ]

@@ -1,0 +1,41 @@
+"""Coverage requirements: a position's demanded hours over a date range."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+
+class CoverageRequirement(models.Model):
+    """Overrides the position's `weekly_hours` on the days of its range."""
+
+    position = models.ForeignKey(
+        "org.Position", on_delete=models.CASCADE, related_name="requirements"
+    )
+    start_date = models.DateField()
+    end_date = models.DateField()
+    required_hours = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("10000"))],
+        help_text="Hours per week demanded on the days of the range.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("position", "start_date")
+        indexes = [models.Index(fields=["position", "start_date"], name="requirement_pos_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="requirement_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(required_hours__gte=0), name="requirement_hours_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position_id}: {self.required_hours} h/wk {self.start_date}–{self.end_date}"

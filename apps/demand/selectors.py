@@ -1,0 +1,204 @@
+"""Coverage per position and week, and its roll-up per org-unit subtree, computed set-based in
+PostgreSQL: one query whatever the number of positions, weeks, requirements or assignments.
+
+Demand on a day is the hours of the coverage requirement covering it, else the position's
+weekly hours while it is open; a week's demand is the sum over its days of rate / 7. Assigned
+hours are the approved and active assignments, pro rata the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+
+from apps.core.db import read_alias
+from apps.core.weeks import WEEKS_CTE, overlap_days_sql, week_label
+from apps.demand.models import CoverageRequirement
+from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
+from apps.offer.selectors import like_patterns
+from apps.org.models import OrgUnit
+from apps.org.selectors import in_scope_q, scope_paths
+
+
+@dataclass(frozen=True)
+class CoverageWeek:
+    key: int  # a position id (coverage) or an org-unit id (summary)
+    week_start: dt.date
+    required: Decimal
+    assigned: Decimal
+
+    @property
+    def week(self) -> str:
+        return week_label(self.week_start)
+
+    @property
+    def gap(self) -> Decimal:
+        return self.required - self.assigned
+
+    @property
+    def ratio(self) -> Decimal | None:
+        if self.required == 0:
+            return None
+        return (self.assigned / self.required).quantize(Decimal("0.0001"))
+
+
+def _x7(rate: str, start: str, end: str) -> str:
+    return f"{rate} * {overlap_days_sql(start, end)}"
+
+
+# Position-weeks with required and assigned hours, both times 7 (divided once at the end).
+POSITION_WEEKS = f"""
+w AS ({WEEKS_CTE}),
+p AS (
+    SELECT p.id, p.weekly_hours, p.start_date, p.end_date, u.path
+    FROM org_position p JOIN org_orgunit u ON u.id = p.org_unit_id
+    WHERE (%(positions)s::bigint[] IS NULL OR p.id = ANY(%(positions)s::bigint[]))
+      AND (%(paths)s::text[] IS NULL OR u.path LIKE ANY(%(paths)s::text[]))
+      AND p.start_date <= %(last)s::date + 6
+      AND (p.end_date IS NULL OR p.end_date >= %(first)s::date)
+),
+r AS (
+    SELECT r.position_id, w.ws,
+           SUM({_x7("r.required_hours", "r.start_date", "r.end_date")}) AS req_x7,
+           -- requirement days on which the position is open: their base demand is replaced
+           SUM({
+    overlap_days_sql(
+        "GREATEST(r.start_date, p.start_date)",
+        "LEAST(r.end_date, COALESCE(p.end_date, r.end_date))",
+    )
+})
+               AS replaced_days
+    FROM demand_coveragerequirement r
+    JOIN p ON p.id = r.position_id
+    JOIN w ON r.start_date <= w.ws + 6 AND r.end_date >= w.ws
+    GROUP BY r.position_id, w.ws
+),
+a AS (
+    SELECT a.position_id, w.ws,
+           SUM({_x7("a.weekly_hours", "a.start_date", "a.end_date")}) AS assigned_x7
+    FROM assignments_assignment a
+    JOIN p ON p.id = a.position_id
+    JOIN w ON a.start_date <= w.ws + 6 AND (a.end_date IS NULL OR a.end_date >= w.ws)
+    WHERE a.state = ANY(%(counted)s) AND a.id <> %(exclude)s
+    GROUP BY a.position_id, w.ws
+),
+pw AS (
+    SELECT p.id AS position_id, p.path, w.ws,
+           p.weekly_hours * ({overlap_days_sql("p.start_date", "p.end_date")}
+                             - COALESCE(r.replaced_days, 0))
+               + COALESCE(r.req_x7, 0) AS required_x7,
+           COALESCE(a.assigned_x7, 0) AS assigned_x7
+    FROM p CROSS JOIN w
+    LEFT JOIN r ON r.position_id = p.id AND r.ws = w.ws
+    LEFT JOIN a ON a.position_id = p.id AND a.ws = w.ws
+)
+"""
+
+COVERAGE_SQL = f"""
+WITH {POSITION_WEEKS}
+SELECT position_id, ws, ROUND(required_x7 / 7.0, 2), ROUND(assigned_x7 / 7.0, 2)
+FROM pw ORDER BY position_id, ws
+"""
+
+SUMMARY_SQL = f"""
+WITH {POSITION_WEEKS},
+t AS (SELECT id, path FROM org_orgunit WHERE id = ANY(%(targets)s::bigint[]))
+SELECT t.id, w.ws,
+       ROUND(COALESCE(SUM(pw.required_x7), 0) / 7.0, 2),
+       ROUND(COALESCE(SUM(pw.assigned_x7), 0) / 7.0, 2)
+FROM t CROSS JOIN w
+LEFT JOIN pw ON pw.ws = w.ws AND pw.path LIKE t.path || '%%'
+GROUP BY t.id, t.path, w.ws
+ORDER BY t.path, w.ws
+"""
+
+
+def _params(
+    first: dt.date,
+    last: dt.date,
+    position_ids: list[int] | None,
+    unit_paths: list[str] | None,
+    exclude_assignment: int | None,
+) -> dict[str, Any]:
+    return {
+        "first": first,
+        "last": last,
+        "positions": position_ids,
+        "paths": like_patterns(unit_paths),
+        "counted": list(COUNTED_ASSIGNMENT_STATES),
+        "exclude": exclude_assignment or 0,
+    }
+
+
+def _fetch(sql: str, params: dict[str, Any], using: str | None) -> list[CoverageWeek]:
+    with connections[using or read_alias()].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [
+            CoverageWeek(key, ws, Decimal(req), Decimal(asg))
+            for key, ws, req, asg in cursor.fetchall()
+        ]
+
+
+def coverage_weeks(
+    *,
+    first: dt.date,
+    last: dt.date,
+    position_ids: list[int] | None = None,
+    unit_paths: list[str] | None = None,
+    exclude_assignment: int | None = None,
+    using: str | None = None,
+) -> list[CoverageWeek]:
+    """Required and assigned hours per open position and week (one query)."""
+    return _fetch(
+        COVERAGE_SQL, _params(first, last, position_ids, unit_paths, exclude_assignment), using
+    )
+
+
+def coverage_summary(
+    *,
+    first: dt.date,
+    last: dt.date,
+    targets: list[OrgUnit],
+    unit_paths: list[str] | None = None,
+    using: str | None = None,
+) -> list[CoverageWeek]:
+    """Required and assigned hours per target unit (its whole subtree) and week, counting only
+    positions inside `unit_paths` (the caller's scope); one query, every target × week.
+    Rows come in tree order of the targets."""
+    params = _params(first, last, None, unit_paths, None)
+    params["targets"] = [t.pk for t in targets]
+    return _fetch(SUMMARY_SQL, params, using)
+
+
+def requirement_list(*, user: Any) -> QuerySet[CoverageRequirement]:
+    """Coverage requirements of positions the user may see."""
+    qs = CoverageRequirement.objects.select_related("position")
+    if user and user.is_authenticated and user.is_employee_role:
+        return qs.none()
+    condition = in_scope_q(user, "position__org_unit__path")
+    if condition is not None:
+        qs = qs.filter(condition)
+    return qs.order_by("position_id", "start_date", "id")
+
+
+def summary_targets(*, user: Any, unit: OrgUnit | None, depth: int) -> list[OrgUnit]:
+    """The units to roll up: `unit` (default: the caller's top units) and its descendants down
+    to `depth` levels, limited to what the caller may see."""
+    paths = scope_paths(user)
+    if unit is not None:
+        roots = [unit]
+    elif paths is None:
+        roots = list(OrgUnit.objects.filter(parent__isnull=True).order_by("path"))
+    else:
+        roots = list(OrgUnit.objects.filter(path__in=paths).order_by("path"))
+    targets: list[OrgUnit] = []
+    for root in roots:
+        qs = OrgUnit.objects.filter(path__startswith=root.path).order_by("path")
+        base = root.path.count("/")
+        targets.extend(u for u in qs if u.path.count("/") - base <= depth)
+    return targets

@@ -1,0 +1,68 @@
+"""API shapes of coverage requirements and coverage rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.core.serializers import StrictInputMixin
+from apps.demand.models import CoverageRequirement
+
+
+class RequirementSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    class Meta:
+        model = CoverageRequirement
+        fields = ("id", "position", "start_date", "end_date", "required_hours")
+        read_only_fields = fields
+
+
+class RequirementWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    required_hours = serializers.DecimalField(
+        max_digits=7, decimal_places=2, min_value=0, max_value=10000
+    )
+
+    class Meta:
+        model = CoverageRequirement
+        fields = ("id", "position", "start_date", "end_date", "required_hours")
+        read_only_fields = ("id",)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
+            )
+        return attrs
+
+
+class CoverageRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    position = serializers.IntegerField()
+    week = serializers.CharField()
+    week_start = serializers.DateField()
+    required = serializers.DecimalField(max_digits=12, decimal_places=2)  # type: ignore[assignment]
+    assigned = serializers.DecimalField(max_digits=12, decimal_places=2)
+    gap = serializers.DecimalField(max_digits=12, decimal_places=2)
+    ratio = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+
+
+class SummaryRowSerializer(CoverageRowSerializer):
+    position = None  # type: ignore[assignment]
+    org_unit = serializers.IntegerField()
+    org_unit_code = serializers.CharField()
+
+
+def coverage_row(row: Any, key_name: str, **extra: Any) -> dict[str, Any]:
+    """A coverage row as the API writes it (hours as strings with two places)."""
+    ratio = row.ratio
+    return {
+        key_name: row.key,
+        **extra,
+        "week": row.week,
+        "week_start": row.week_start,
+        "required": f"{row.required:.2f}",
+        "assigned": f"{row.assigned:.2f}",
+        "gap": f"{row.gap:.2f}",
+        "ratio": None if ratio is None else f"{ratio:.4f}",
+    }

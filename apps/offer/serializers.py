@@ -1,0 +1,96 @@
+"""API shapes of ledger entries and supply rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.core.serializers import StrictInputMixin
+from apps.offer.models import LedgerEntry, LedgerKind
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    created_at = serializers.DateTimeField(source="at", read_only=True)
+
+    class Meta:
+        model = LedgerEntry
+        fields = (
+            "id",
+            "employee",
+            "kind",
+            "start_date",
+            "end_date",
+            "hours_per_week",
+            "note",
+            "actor",
+            "created_at",
+            "reverses",
+            "request_id",
+            "prev_hash",
+            "hash",
+        )
+        read_only_fields = fields
+
+
+class LedgerEntryWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    kind = serializers.ChoiceField(
+        choices=[c for c in LedgerKind.choices if c[0] != LedgerKind.CORRECTION]
+    )
+    hours_per_week = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=-168, max_value=168
+    )
+    note = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+    class Meta:
+        model = LedgerEntry
+        fields = ("id", "employee", "kind", "start_date", "end_date", "hours_per_week", "note")
+        read_only_fields = ("id",)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            from apps.org.selectors import employee_list
+
+            self.fields["employee"].queryset = employee_list(user=request.user)  # type: ignore[attr-defined]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["end_date"] < attrs["start_date"]:
+            raise serializers.ValidationError(
+                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
+            )
+        if attrs["hours_per_week"] == 0:
+            raise serializers.ValidationError(
+                {"hours_per_week": ["An entry of zero hours changes nothing."]}, code="zero"
+            )
+        return attrs
+
+
+class ReverseInputSerializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]
+    note = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
+class SupplyRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    employee = serializers.IntegerField()
+    week = serializers.CharField()
+    week_start = serializers.DateField()
+    contract = serializers.DecimalField(max_digits=9, decimal_places=2)
+    ledger = serializers.DecimalField(max_digits=9, decimal_places=2)
+    supply = serializers.DecimalField(max_digits=9, decimal_places=2)
+    assigned = serializers.DecimalField(max_digits=9, decimal_places=2)
+    free = serializers.DecimalField(max_digits=9, decimal_places=2)
+
+
+def supply_row(row: Any) -> dict[str, Any]:
+    """A supply row as the API writes it (hours as strings with two places)."""
+    return {
+        "employee": row.employee,
+        "week": row.week,
+        "week_start": row.week_start,
+        "contract": f"{row.contract:.2f}",
+        "ledger": f"{row.ledger:.2f}",
+        "supply": f"{row.supply:.2f}",
+        "assigned": f"{row.assigned:.2f}",
+        "free": f"{row.free:.2f}",
+    }
