@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from apps.assignments.demo import seed_work
 from apps.org.demo import seed_org
 from apps.users.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
 from apps.users.models import User
@@ -27,6 +28,15 @@ class Command(BaseCommand):
         parser.add_argument("--positions", type=_positive, default=60)
         parser.add_argument("--org-units", type=_positive, default=12)
         parser.add_argument(
+            "--assignments", type=_positive, default=None, help="default: twice the employees"
+        )
+        parser.add_argument(
+            "--ledger",
+            type=_positive,
+            default=None,
+            help="ledger entries; default: as many as employees",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Only print the logins when the demo accounts already exist.",
@@ -38,6 +48,11 @@ class Command(BaseCommand):
         if not (options["if_empty"] and exists):
             if options["org_units"] < 1:
                 raise CommandError("--org-units must be at least 1")
+
+            def say(line: str) -> None:
+                self.stdout.write(line)
+                self.stdout.flush()
+
             self.stdout.write("seed_demo: demo accounts")
             users = seed_users()
             self.stdout.write("seed_demo: organisation")
@@ -46,7 +61,17 @@ class Command(BaseCommand):
                 positions=options["positions"],
                 org_units=options["org_units"],
                 users=users,
-                say=lambda line: self.stdout.write(line),
+                say=say,
+            )
+            self.stdout.write("seed_demo: assignments, ledger, requirements")
+            employees = options["employees"]
+            seed_work(
+                assignments=options["assignments"]
+                if options["assignments"] is not None
+                else 2 * employees,
+                ledger=options["ledger"] if options["ledger"] is not None else employees,
+                users=users,
+                say=say,
             )
             self.stdout.write(f"seed_demo: done in {time.monotonic() - started:.1f}s")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
