@@ -12,7 +12,7 @@ export UV_NO_PROGRESS := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint fmt lock install db-start db-stop db-status bench clean
+.PHONY: help run test lint fmt lock install db-start db-stop db-status bench bench-coverage clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,6 +63,10 @@ db-stop: install ## stop the embedded PostgreSQL
 
 db-status: install ## is the embedded PostgreSQL running?
 	$(PY) -m config.devdb status
+
+bench-coverage: install ## coverage summary at 10k employees: API vs selector vs raw SQL (throwaway DB)
+	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/coverage.py; \
+	else $(PY) -m config.devdb test -- $(PY) bench/coverage.py; fi
 
 clean: ## remove the virtualenv and caches (keeps .data)
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov

@@ -19,9 +19,7 @@ class ReportQuerySerializer(WeekRangeSerializer):
     page_size = serializers.IntegerField(required=False, min_value=1)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        extra = {k: attrs.pop(k) for k in ("format", "page", "page_size") if k in attrs}
         attrs = super().validate(attrs)
-        attrs.update(extra)
         attrs["weeks"] = week_range(attrs["from"], attrs["to"])
         return attrs
 

@@ -50,7 +50,7 @@ class WeekRangeSerializer(serializers.Serializer):  # type: ignore[type-arg]
             raise serializers.ValidationError(
                 {"to": [f"At most {MAX_WEEKS} weeks per request."]}, code="range_too_long"
             )
-        return {"from": week_start(first), "to": week_start(last)}
+        return {**attrs, "from": week_start(first), "to": week_start(last)}
 
 
 WEEKS_CTE = "SELECT generate_series(%(first)s::date, %(last)s::date, interval '7 days')::date AS ws"

@@ -1,0 +1,152 @@
+"""`make bench-coverage`: whole-organisation coverage summary at scale, in one run.
+
+Seeds a large organisation (10,000 employees, 2,000 positions, ~20,000 assignments and ledger
+entries) unless it is there, then times, for 13, 26 and 52 weeks:
+  - GET /api/v1/coverage/summary/ through the whole Django/DRF stack (in-process),
+  - the selector alone (apps.demand.selectors.coverage_summary),
+  - a hand-written single SQL aggregate of the same numbers, run directly,
+and prints times, the ratio API / raw SQL, the request's peak Python memory, and the cost per
+(weeks × positions) so linear growth is visible. Targets are printed as met or not; nothing
+here fails a build.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import override_settings  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from apps.demand.selectors import coverage_summary  # noqa: E402
+from apps.org.models import Employee, OrgUnit, Position  # noqa: E402
+from apps.users.models import User  # noqa: E402
+
+EMPLOYEES = int(os.environ.get("BENCH_EMPLOYEES", "10000"))
+POSITIONS = int(os.environ.get("BENCH_POSITIONS", "2000"))
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+
+# Independent of the selector's SQL: demand per position-day, then summed per week.
+RAW_SQL = """
+SELECT w.ws,
+       ROUND(SUM(CASE WHEN r.id IS NOT NULL THEN r.required_hours
+                      WHEN d.day >= p.start_date AND (p.end_date IS NULL OR d.day <= p.end_date)
+                      THEN p.weekly_hours ELSE 0 END) / 7.0, 2) AS required
+FROM (SELECT generate_series(%(first)s::date, %(last)s::date, interval '7 days')::date) AS w(ws)
+CROSS JOIN LATERAL (SELECT w.ws + i FROM generate_series(0, 6) AS i) AS d(day)
+JOIN org_position p ON p.start_date <= %(last)s::date + 6
+                   AND (p.end_date IS NULL OR p.end_date >= %(first)s::date)
+LEFT JOIN demand_coveragerequirement r
+       ON r.position_id = p.id AND d.day BETWEEN r.start_date AND r.end_date
+GROUP BY w.ws ORDER BY w.ws
+"""
+RAW_ASSIGNED_SQL = """
+SELECT w.ws,
+       ROUND(SUM(a.weekly_hours * GREATEST(0, LEAST(COALESCE(a.end_date, w.ws + 6), w.ws + 6)
+                                           - GREATEST(a.start_date, w.ws) + 1)) / 7.0, 2)
+FROM (SELECT generate_series(%(first)s::date, %(last)s::date, interval '7 days')::date) AS w(ws)
+JOIN assignments_assignment a ON a.state IN ('approved', 'active')
+     AND a.start_date <= w.ws + 6 AND (a.end_date IS NULL OR a.end_date >= w.ws)
+GROUP BY w.ws ORDER BY w.ws
+"""
+
+
+def timed(fn, repeat: int = REPEAT) -> tuple[float, object]:
+    """Median seconds over `repeat` runs, and the last result."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def raw(first: dt.date, last: dt.date) -> dict[dt.date, tuple[Decimal, Decimal]]:
+    with connection.cursor() as cursor:
+        cursor.execute(RAW_SQL, {"first": first, "last": last})
+        required = dict(cursor.fetchall())
+        cursor.execute(RAW_ASSIGNED_SQL, {"first": first, "last": last})
+        assigned = dict(cursor.fetchall())
+    return {ws: (required.get(ws, Decimal(0)), assigned.get(ws, Decimal("0.00")))
+            for ws in required}
+
+
+def ensure_data() -> None:
+    if Employee.objects.count() >= EMPLOYEES and Position.objects.count() >= POSITIONS:
+        return
+    print(f"seeding {EMPLOYEES} employees, {POSITIONS} positions …", flush=True)
+    start = time.perf_counter()
+    call_command("seed_demo", employees=EMPLOYEES, positions=POSITIONS,
+                 org_units=max(12, POSITIONS // 10))
+    print(f"seeded in {time.perf_counter() - start:.1f} s", flush=True)
+
+
+def main() -> int:
+    ensure_data()
+    admin = User.objects.get(email="admin@coveris.test")
+    client = APIClient(SERVER_NAME="127.0.0.1")
+    client.force_authenticate(admin)
+    root = OrgUnit.objects.filter(parent__isnull=True).order_by("id").first()
+    assert root is not None
+    first = dt.date(2026, 1, 5)
+    positions = Position.objects.count()
+    print(f"\norganisation: {Employee.objects.count()} employees, {positions} positions, "
+          f"{OrgUnit.objects.count()} org units; median of {REPEAT} runs\n")
+    header = (f"{'weeks':>5} {'API s':>8} {'selector s':>10} {'raw SQL s':>9} "
+              f"{'API/raw':>7} {'peak MB':>7} {'µs/(wk·pos)':>11}")
+    print(header)
+    print("-" * len(header))
+    results = {}
+    with override_settings(CACHES={"default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        for weeks in (13, 26, 52):
+            last = first + dt.timedelta(weeks=weeks - 1)
+            url = (f"/api/v1/coverage/summary/?org_unit={root.pk}&from={first}&to={last}"
+                   f"&page_size=100")
+            api_s, response = timed(lambda url=url: client.get(url))
+            assert response.status_code == 200, response.content  # type: ignore[attr-defined]
+            tracemalloc.start()
+            client.get(url)
+            peak_mb = tracemalloc.get_traced_memory()[1] / 2**20
+            tracemalloc.stop()
+            sel_s, rows = timed(lambda last=last: coverage_summary(
+                first=first, last=last, targets=[root]))
+            raw_s, reference = timed(lambda last=last: raw(first, last))
+            for row in rows:  # type: ignore[attr-defined]
+                assert (row.required, row.assigned) == reference[row.week_start], (
+                    row, reference[row.week_start])
+            per_cell = api_s / (weeks * positions) * 1e6
+            results[weeks] = (api_s, raw_s, peak_mb)
+            print(f"{weeks:>5} {api_s:>8.3f} {sel_s:>10.3f} {raw_s:>9.3f} "
+                  f"{api_s / raw_s:>7.2f} {peak_mb:>7.1f} {per_cell:>11.2f}")
+    api52, raw52, peak52 = results[52]
+    print("\ntargets:")
+    print(f"  whole-org 52-week summary < 2 s: {api52:.3f} s — "
+          f"{'met' if api52 < 2 else 'NOT met'}")
+    print(f"  API within 3× raw SQL: {api52 / raw52:.2f}× — "
+          f"{'met' if api52 / raw52 <= 3 else 'NOT met'}")
+    print(f"  peak request memory < 200 MB: {peak52:.1f} MB — "
+          f"{'met' if peak52 < 200 else 'NOT met'}")
+    growth = results[52][0] / results[13][0]
+    print(f"  linear in weeks × positions: 52 vs 13 weeks costs {growth:.2f}× "
+          f"(4× would be exactly linear) — {'met' if growth <= 4.8 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
