@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from apps.audit_log.views import AuditLogViewSet
 from apps.assignments.views import AssignmentViewSet
 from apps.business_rules.views import BusinessRuleViewSet
 from apps.demand.views import RequirementViewSet
@@ -19,3 +20,4 @@ router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("business-rules", BusinessRuleViewSet, basename="business-rule")
 router.register("coverage-requirements", RequirementViewSet, basename="coverage-requirement")
 router.register("hours-ledger", LedgerEntryViewSet, basename="ledger-entry")
+router.register("audit-log", AuditLogViewSet, basename="audit-log")

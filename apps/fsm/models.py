@@ -15,7 +15,8 @@ class HashChainedLog(models.Model):
     """Base of every append-only log: a sha-256 chain per subject; the database refuses edits.
 
     Subclasses declare `subject` (a ForeignKey) and list the fields that enter the hash in
-    `hashed_fields`; `append` is the only way rows are written.
+    `hashed_fields`; `append` is the only way rows are written. A log whose subject is more than
+    one column (a type and an id) names those columns in `chain_key_fields`.
     """
 
     actor = models.ForeignKey(
@@ -30,6 +31,8 @@ class HashChainedLog(models.Model):
 
     hashed_fields: ClassVar[tuple[str, ...]] = ()
     subject_field: ClassVar[str] = "subject"
+    # The columns that identify one chain; empty: the subject's id alone.
+    chain_key_fields: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         abstract = True
@@ -52,10 +55,19 @@ class HashChainedLog(models.Model):
         return link_hash(self.prev_hash, self.hash_payload())
 
     @classmethod
-    def last_hash(cls, subject_id: Any) -> str:
-        """The chain's head for a subject (callers hold the subject's row lock)."""
+    def chain_fields(cls) -> tuple[str, ...]:
+        """The attribute names whose values identify a row's chain."""
+        return cls.chain_key_fields or (f"{cls.subject_field}_id",)
+
+    def chain_key(self) -> tuple[Any, ...]:
+        """The values that identify this row's chain."""
+        return tuple(getattr(self, name) for name in self.chain_fields())
+
+    @classmethod
+    def last_hash(cls, *key: Any) -> str:
+        """The chain's head for a subject's key (callers hold the subject's row lock)."""
         head = (
-            cls._default_manager.filter(**{f"{cls.subject_field}_id": subject_id})
+            cls._default_manager.filter(**dict(zip(cls.chain_fields(), key, strict=True)))
             .order_by("-id")
             .values_list("hash", flat=True)
             .first()
@@ -67,7 +79,7 @@ class HashChainedLog(models.Model):
         """Write the next row of the subject's chain."""
         row = cls(**fields)
         row.at = timezone.now()
-        row.prev_hash = cls.last_hash(getattr(row, f"{cls.subject_field}_id"))
+        row.prev_hash = cls.last_hash(*row.chain_key())
         row.hash = row.compute_hash()
         row.save(force_insert=True)
         return row

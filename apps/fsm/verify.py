@@ -14,12 +14,12 @@ def verify_log(
 ) -> dict[str, Any]:
     """{ok, checked, first_broken} for every subject's chain in `model`'s table."""
     checked = 0
-    subject_attr = f"{model.subject_field}_id"
     current_subject: Any = object()
     expected_prev = GENESIS
-    rows = model._default_manager.order_by(subject_attr, "id").iterator(chunk_size=2000)
+    rows = model._default_manager.order_by(*model.chain_fields(), "id").iterator(chunk_size=2000)
     for row in rows:
-        subject = getattr(row, subject_attr)
+        key = row.chain_key()
+        subject = key[0] if len(key) == 1 else list(key)
         if subject != current_subject:
             current_subject, expected_prev = subject, GENESIS
         checked += 1

@@ -9,9 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.audit_log.selectors import subject_history
+from apps.audit_log.serializers import AuditEntrySerializer
 from apps.core.etag import etag_of
-from apps.fsm.lifecycles import lifecycle_for
-from apps.fsm.serializers import HistoryRowSerializer, TransitionInputSerializer
+from apps.fsm.serializers import TransitionInputSerializer
 from apps.fsm.services import transition_apply
 
 
@@ -42,17 +43,14 @@ class TransitionActionsMixin:
 
     @extend_schema(
         request=None,
-        responses=HistoryRowSerializer(many=True),
-        summary="The subject's transition history, newest first",
+        responses=AuditEntrySerializer(many=True),
+        summary="Every log row about this subject, newest first",
     )
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request: Request, pk: str | None = None) -> Response:
         subject = self.get_object()
-        log_model = lifecycle_for(type(subject)).log_model
-        rows = (
-            log_model.objects.filter(subject=subject)  # type: ignore[attr-defined]
-            .select_related("actor")
-            .order_by("-at", "-id")
+        rows = subject_history(
+            entity_type=type(subject)._meta.model_name or "", entity_id=subject.pk
         )
         page = self.paginate_queryset(rows)
-        return self.get_paginated_response(HistoryRowSerializer(page, many=True).data)
+        return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "apps.business_rules",
     "apps.offer",
     "apps.demand",
+    "apps.audit_log",
 ]
 
 MIDDLEWARE = [

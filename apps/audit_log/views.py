@@ -1,0 +1,101 @@
+"""audit-log/ (cursor-paginated stream), audit-log/verify/ and audit-log/export/ (CSV)."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.audit_log.filters import AuditEntryFilter
+from apps.audit_log.models import AuditEntry
+from apps.audit_log.selectors import audit_entries
+from apps.audit_log.serializers import CSV_COLUMNS, AuditEntrySerializer, VerifyResultSerializer
+from apps.audit_log.verification import verify_all
+
+
+class IsAdminOrAuditor(BasePermission):
+    """HR admins and auditors read the audit trail; nobody writes it."""
+
+    message = "Only HR admins and auditors may read the audit log."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user: Any = request.user
+        return bool(user and user.is_authenticated and (user.is_admin or user.is_auditor))
+
+
+class AuditCursorPagination(CursorPagination):
+    """Newest first; a cursor stays valid while rows are appended (they land before it)."""
+
+    ordering = ("-at", "-uid")
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows: QuerySet[AuditEntry]) -> Iterator[str]:
+    writer = csv.writer(_Echo(), lineterminator="\n")
+    yield writer.writerow(CSV_COLUMNS)
+    for row in rows.iterator(chunk_size=2000):
+        yield writer.writerow(
+            [
+                row.at.isoformat(),
+                row.entity_type,
+                row.entity_id,
+                row.transition,
+                row.from_state,
+                row.to_state,
+                row.actor_id or "",
+                row.actor.email if row.actor else "",
+                row.reason,
+                row.request_id,
+                row.source,
+                row.source_id,
+                row.hash,
+            ]
+        )
+
+
+class AuditLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
+    """Every transition, tag change and ledger entry in one stream (admins and auditors)."""
+
+    permission_classes = [IsAdminOrAuditor]
+    serializer_class = AuditEntrySerializer
+    pagination_class = AuditCursorPagination
+    filterset_class = AuditEntryFilter
+    filter_backends = [DjangoFilterBackend]
+
+    def get_queryset(self) -> QuerySet[AuditEntry]:
+        return audit_entries()
+
+    @extend_schema(responses=VerifyResultSerializer, summary="Verify every hash chain")
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def verify(self, request: Request) -> Response:
+        return Response(VerifyResultSerializer(verify_all()).data)
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiResponse(description="CSV download")},
+        summary="The filtered stream as a streamed CSV download",
+    )
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> StreamingHttpResponse:
+        rows = self.filter_queryset(self.get_queryset())
+        response = StreamingHttpResponse(_csv_lines(rows), content_type="text/csv")
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        response["Content-Disposition"] = f'attachment; filename="audit-log_{stamp}.csv"'
+        return response
