@@ -8,6 +8,7 @@ from apps.business_rules.views import BusinessRuleViewSet
 from apps.demand.views import RequirementViewSet
 from apps.offer.views import LedgerEntryViewSet
 from apps.org.views import EmployeeViewSet, OrgUnitViewSet, PositionViewSet
+from apps.tags.views import EmployeeTagViewSet, PositionTagViewSet, TagChangeViewSet, TagViewSet
 from apps.users.views import UserViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -21,3 +22,7 @@ router.register("business-rules", BusinessRuleViewSet, basename="business-rule")
 router.register("coverage-requirements", RequirementViewSet, basename="coverage-requirement")
 router.register("hours-ledger", LedgerEntryViewSet, basename="ledger-entry")
 router.register("audit-log", AuditLogViewSet, basename="audit-log")
+router.register("tags", TagViewSet, basename="tag")
+router.register("employee-tags", EmployeeTagViewSet, basename="employee-tag")
+router.register("position-tags", PositionTagViewSet, basename="position-tag")
+router.register("tag-changes", TagChangeViewSet, basename="tag-change")

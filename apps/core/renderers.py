@@ -58,7 +58,8 @@ def dumps(data: Any) -> bytes:
 
 
 class CSVRenderer(BaseRenderer):
-    """A list of flat rows as CSV (header from the first row's keys); `?format=csv`."""
+    """A list of flat rows as CSV; `?format=csv`. The header is the view's `csv_columns` (so an
+    empty report still has one), else the first row's keys. Errors stay problem documents."""
 
     media_type = "text/csv"
     format = "csv"
@@ -73,14 +74,21 @@ class CSVRenderer(BaseRenderer):
         import csv
         import io
 
+        context = renderer_context or {}
+        response = context.get("response")
+        if response is not None and response.status_code >= 400:
+            # The exception handler announced application/problem+json: write exactly that.
+            return dumps(data)
         if isinstance(data, dict) and "results" in data:
             data = data["results"]
         if not isinstance(data, list):
-            # Errors (problem documents) as two-column CSV rather than a broken file.
             data = [{"field": k, "value": v} for k, v in dict(data or {}).items()]
+        columns = getattr(context.get("view"), "csv_columns", None)
+        if not columns and data:
+            columns = list(data[0])
         buffer = io.StringIO()
-        if data:
-            writer = csv.DictWriter(buffer, fieldnames=list(data[0]), lineterminator="\n")
+        if columns:
+            writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
             writer.writeheader()
             writer.writerows(data)
         return buffer.getvalue().encode("utf-8")

@@ -15,6 +15,15 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+def week_end(monday: dt.date) -> dt.date:
+    """The Sunday of the ISO week starting on `monday` (date.max in the last week of 9999)."""
+    return (
+        monday + dt.timedelta(days=6)
+        if monday < dt.date.max - dt.timedelta(days=6)
+        else dt.date.max
+    )
+
+
 def week_label(monday: dt.date) -> str:
     """ "2026-W03" for the ISO week starting on `monday`."""
     year, week, _ = monday.isocalendar()
@@ -41,7 +50,11 @@ class WeekRangeSerializer(serializers.Serializer):  # type: ignore[type-arg]
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         today = dt.date.today()
         first = attrs.get("from") or week_start(today)
-        last = attrs.get("to") or first + dt.timedelta(weeks=11)
+        last = attrs.get("to") or (
+            first + dt.timedelta(weeks=11)
+            if first <= dt.date.max - dt.timedelta(weeks=11)
+            else dt.date.max  # `from` in the last weeks of 9999: the series ends there
+        )
         if last < first:
             raise serializers.ValidationError(
                 {"to": ["`to` is before `from`."]}, code="end_before_start"

@@ -1,10 +1,13 @@
 """Query filters for the organisation's lists."""
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from apps.org.models import Employee, OrgUnit, Position
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class SubtreeFilter(django_filters.ModelChoiceFilter):
     """`?org_unit=ID` keeps rows whose org unit is that unit or below it."""
 

@@ -6,3 +6,7 @@ class UsersConfig(AppConfig):
 
     name = "apps.users"
     label = "users"
+
+    def ready(self) -> None:
+        # Registers the OpenAPI descriptions of the auth classes with drf-spectacular.
+        from apps.users import schema  # noqa: F401

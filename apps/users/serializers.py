@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from apps.core.serializers import StrictInputMixin
+from apps.org.models import OrgUnit
 from apps.users.models import Role, User
 
 
@@ -58,6 +60,10 @@ class UserWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # typ
         write_only=True, required=False, max_length=256, trim_whitespace=False
     )
     role = serializers.ChoiceField(choices=Role.choices)
+    # Declared: ModelSerializer makes an M2M with a `through` model read-only, which would drop it.
+    scope = serializers.PrimaryKeyRelatedField(  # type: ignore[var-annotated]
+        many=True, queryset=OrgUnit.objects.all(), required=False
+    )
 
     class Meta:
         model = User
@@ -72,15 +78,23 @@ class UserWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # typ
             raise serializers.ValidationError("A user with this email exists.", code="unique")
         return value
 
-    def validate_password(self, value: str) -> str:
-        validate_password(value)
-        return value
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None and not attrs.get("password"):
             raise serializers.ValidationError(
                 {"password": ["A password is required for a new user."]}, code="required"
             )
+        if attrs.get("password"):
+            # Checked against the account as it will be, so a password like the email is refused.
+            candidate = User(
+                email=attrs.get("email", getattr(self.instance, "email", "")),
+                full_name=attrs.get("full_name", getattr(self.instance, "full_name", "")),
+            )
+            try:
+                validate_password(attrs["password"], user=candidate)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(
+                    {"password": list(exc.messages)}, code="invalid"
+                ) from exc
         role = attrs.get("role", getattr(self.instance, "role", None))
         if attrs.get("scope") and role != Role.MANAGER:
             raise serializers.ValidationError(

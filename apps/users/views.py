@@ -203,7 +203,7 @@ class UserViewSet(
     """users/: accounts, roles and manager scopes (HR admins only)."""
 
     permission_classes = [IsAdmin]
-    queryset = User.objects.prefetch_related("scope").order_by("id")
+    queryset = User.objects.select_related("employee").prefetch_related("scope").order_by("id")
     filterset_fields = ("role", "is_active")
     search_fields = ("email", "full_name")
     ordering_fields = ("id", "email", "role", "date_joined")

@@ -15,7 +15,11 @@ env.load()
 BASE_DIR = env.BASE_DIR
 
 # --- What the environment says (every variable is listed and explained in .env.example) ---------
-ENVIRONMENT = env.get_str("DJANGO_ENV", "local")
+# Which environment: "production" under config.settings.production unless DJANGO_ENV says so.
+_SETTINGS_MODULE = env.get_str("DJANGO_SETTINGS_MODULE", "config.settings.local")
+ENVIRONMENT = env.get_str(
+    "DJANGO_ENV", "production" if _SETTINGS_MODULE.endswith(".production") else "local"
+)
 SECRET_KEY = env.get_str("DJANGO_SECRET_KEY")
 DEBUG = env.get_bool("DJANGO_DEBUG", default=ENVIRONMENT == "local")
 ALLOWED_HOSTS_FROM_ENV = env.get_list("ALLOWED_HOSTS")
@@ -66,6 +70,7 @@ INSTALLED_APPS = [
     "apps.business_rules",
     "apps.offer",
     "apps.demand",
+    "apps.tags",
     "apps.audit_log",
 ]
 
@@ -240,7 +245,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "EmployeeStateEnum": "apps.fsm.states.EmployeeState",
+        "AssignmentStateEnum": "apps.fsm.states.AssignmentState",
+        "SeverityEnum": "apps.business_rules.models.Severity",
+    },
 }
 
 # --- Cross-origin SPA, CSRF, CSP ------------------------------------------------------------------

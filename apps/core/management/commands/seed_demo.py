@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from apps.assignments.demo import seed_work
 from apps.org.demo import seed_org
+from apps.tags.demo import seed_tags
 from apps.users.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
 from apps.users.models import User
 
@@ -73,6 +74,8 @@ class Command(BaseCommand):
                 users=users,
                 say=say,
             )
+            self.stdout.write("seed_demo: tags")
+            seed_tags(users=users, say=say)
             self.stdout.write(f"seed_demo: done in {time.monotonic() - started:.1f}s")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for email, role, _ in DEMO_USERS:

@@ -1,0 +1,78 @@
+"""`make run`'s last steps (config/serve.py): migrate, demo data once, then uvicorn until Ctrl-C."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from config import serve
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> None:
+    """Overrides the conftest fixture: nothing here touches the database."""
+
+
+class FakeRun:
+    """Stands in for subprocess.run; records the commands and answers with given exit codes."""
+
+    def __init__(self, codes: dict[str, int] | None = None, interrupt_on: str | None = None):
+        self.calls: list[tuple[list[str], dict[str, str]]] = []
+        self.codes = codes or {}
+        self.interrupt_on = interrupt_on
+
+    def __call__(self, cmd, env, check):
+        self.calls.append((list(cmd), dict(env)))
+        step = cmd[2] if cmd[1] == "manage.py" else "uvicorn"
+        if step == self.interrupt_on:
+            raise KeyboardInterrupt
+        return subprocess.CompletedProcess(cmd, self.codes.get(step, 0))
+
+    @property
+    def steps(self) -> list[str]:
+        return [c[2] if c[1] == "manage.py" else "uvicorn" for c, _ in self.calls]
+
+
+def test_migrates_seeds_once_then_serves(monkeypatch, capsys):
+    fake = FakeRun()
+    monkeypatch.setattr(serve.subprocess, "run", fake)
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
+
+    assert serve.main(["--port", "9001"]) == 0
+
+    assert fake.steps == ["migrate", "seed_demo", "uvicorn"]
+    assert fake.calls[0][0] == [sys.executable, "manage.py", "migrate", "--noinput"]
+    assert fake.calls[1][0] == [sys.executable, "manage.py", "seed_demo", "--if-empty"]
+    uvicorn = fake.calls[2][0]
+    assert uvicorn[:4] == [sys.executable, "-m", "uvicorn", "config.asgi:application"]
+    assert uvicorn[uvicorn.index("--host") + 1] == "127.0.0.1"
+    assert uvicorn[uvicorn.index("--port") + 1] == "9001"
+    # Local settings, not config.asgi's production default.
+    assert {env["DJANGO_SETTINGS_MODULE"] for _, env in fake.calls} == {"config.settings.local"}
+    assert "serving on http://127.0.0.1:9001/" in capsys.readouterr().out
+
+
+def test_an_explicit_settings_module_is_kept(monkeypatch):
+    fake = FakeRun()
+    monkeypatch.setattr(serve.subprocess, "run", fake)
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.production")
+    serve.main([])
+    assert {env["DJANGO_SETTINGS_MODULE"] for _, env in fake.calls} == {
+        "config.settings.production"
+    }
+
+
+@pytest.mark.parametrize("failing", ["migrate", "seed_demo"])
+def test_a_failed_step_stops_before_serving(monkeypatch, failing):
+    fake = FakeRun(codes={failing: 3})
+    monkeypatch.setattr(serve.subprocess, "run", fake)
+    assert serve.main([]) == 3
+    assert "uvicorn" not in fake.steps
+
+
+def test_ctrl_c_ends_cleanly(monkeypatch):
+    fake = FakeRun(interrupt_on="uvicorn")
+    monkeypatch.setattr(serve.subprocess, "run", fake)
+    assert serve.main([]) == 0
