@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
@@ -23,6 +24,7 @@ from apps.audit_log.models import AuditEntry
 from apps.audit_log.selectors import audit_entries
 from apps.audit_log.serializers import CSV_COLUMNS, AuditEntrySerializer, VerifyResultSerializer
 from apps.audit_log.verification import verify_all
+from apps.core.db import replica_reads
 
 
 class IsAdminOrAuditor(BasePermission):
@@ -82,6 +84,10 @@ class AuditLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: 
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
         return audit_entries()
+
+    @method_decorator(replica_reads)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(responses=VerifyResultSerializer, summary="Verify every hash chain")
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.db import replica_reads
 from apps.core.grid import grid_response
 from apps.core.renderers import CSVRenderer, JSONRenderer
 from apps.core.reports import ReportQuerySerializer, csv_download, wants_csv
 from apps.core.viewsets import ServiceModelViewSet
+from apps.core.weeks import week_end
 from apps.demand import selectors, services
 from apps.demand.models import CoverageRequirement
 from apps.demand.serializers import (
@@ -84,17 +87,28 @@ class CoverageView(APIView):
     """GET coverage/: per position and week, required, assigned, gap and ratio."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
+    csv_columns = ("position", "week", "week_start", "required", "assigned", "gap", "ratio")
 
     @extend_schema(
         parameters=[*REPORT_PARAMETERS, OpenApiParameter("position", int)],
         responses=CoverageRowSerializer(many=True),
         summary="Coverage per position",
     )
+    @method_decorator(replica_reads)
     def get(self, request: Request) -> Response:
         params = _query(request)
         first, last = params["from"], params["to"]
-        positions = position_list(user=request.user).filter(start_date__lte=last)
-        positions = positions.exclude(end_date__lt=first).order_by("id")
+        # The positions the SQL lists: open on any day of the weeks asked for (not only on
+        # Mondays), or with a requirement on one of those days.
+        last_day = week_end(last)
+        requirement = CoverageRequirement.objects.filter(
+            position=OuterRef("pk"), start_date__lte=last_day, end_date__gte=first
+        )
+        open_in_range = Q(start_date__lte=last_day) & (
+            Q(end_date__isnull=True) | Q(end_date__gte=first)
+        )
+        positions = position_list(user=request.user).filter(open_in_range | Exists(requirement))
+        positions = positions.order_by("id")
         if params.get("position"):
             positions = positions.filter(pk=params["position"].pk)
         if params.get("org_unit"):
@@ -115,12 +129,23 @@ class CoverageSummaryView(APIView):
     """GET coverage/summary/: per org-unit subtree and week (`depth` levels below the unit)."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
+    csv_columns = (
+        "org_unit",
+        "org_unit_code",
+        "week",
+        "week_start",
+        "required",
+        "assigned",
+        "gap",
+        "ratio",
+    )
 
     @extend_schema(
         parameters=[*REPORT_PARAMETERS, OpenApiParameter("depth", int)],
         responses=SummaryRowSerializer(many=True),
         summary="Coverage per subtree",
     )
+    @method_decorator(replica_reads)
     def get(self, request: Request) -> Response:
         params = _query(request)
         user = request.user

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -12,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.db import replica_reads
 from apps.core.grid import grid_response
 from apps.core.renderers import CSVRenderer, JSONRenderer
 from apps.core.reports import ReportQuerySerializer, csv_download, wants_csv
@@ -76,6 +78,16 @@ class SupplyView(APIView):
     """GET supply/: weekly contract, ledger, supply, assigned and free hours per employee."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
+    csv_columns = (
+        "employee",
+        "week",
+        "week_start",
+        "contract",
+        "ledger",
+        "supply",
+        "assigned",
+        "free",
+    )
 
     @extend_schema(
         parameters=[
@@ -89,6 +101,7 @@ class SupplyView(APIView):
         responses=SupplyRowSerializer(many=True),
         summary="Weekly supply series",
     )
+    @method_decorator(replica_reads)
     def get(self, request: Request) -> Response:
         query = SupplyQuerySerializer(data=request.query_params, user=request.user)
         query.is_valid(raise_exception=True)

@@ -130,6 +130,9 @@ def _default_database_url() -> str:
 DATABASES = {"default": database_config(_default_database_url())}
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = database_config(DATABASE_REPLICA_URL)
+    # The replica mirrors the primary: tests never create a separate test database on it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["apps.core.db.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if REDIS_URL:
