@@ -10,8 +10,7 @@ from apps.fsm.admin import ReadOnlyLogAdmin, TransitionAdminMixin
 
 @admin.register(Assignment)
 class AssignmentAdmin(TransitionAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("id", "employee", "position", "start_date", "end_date", "weekly_hours",
-                    "state")
+    list_display = ("id", "employee", "position", "start_date", "end_date", "weekly_hours", "state")
     list_filter = ("state", "position__org_unit")
     search_fields = ("employee__last_name", "employee__employee_number", "position__code")
     autocomplete_fields = ("employee", "position")

@@ -17,19 +17,23 @@ from apps.fsm.states import AssignmentState as S
 class Assignment(FSMModelMixin, models.Model):
     """proposed → approved → active → ended; proposed|approved → cancelled; proposed → rejected."""
 
-    employee = models.ForeignKey("org.Employee", on_delete=models.PROTECT,
-                                 related_name="assignments")
-    position = models.ForeignKey("org.Position", on_delete=models.PROTECT,
-                                 related_name="assignments")
+    employee = models.ForeignKey(
+        "org.Employee", on_delete=models.PROTECT, related_name="assignments"
+    )
+    position = models.ForeignKey(
+        "org.Position", on_delete=models.PROTECT, related_name="assignments"
+    )
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     weekly_hours = models.DecimalField(
-        max_digits=5, decimal_places=2,
+        max_digits=5,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("168"))],
     )
     state = FSMField(default=S.PROPOSED, choices=S.choices, protected=True, db_index=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,8 +85,9 @@ class Assignment(FSMModelMixin, models.Model):
 class AssignmentTransitionLog(TransitionLog):
     """The lifecycle history of an assignment."""
 
-    subject = models.ForeignKey(Assignment, on_delete=models.PROTECT,
-                                related_name="transition_logs")
+    subject = models.ForeignKey(
+        Assignment, on_delete=models.PROTECT, related_name="transition_logs"
+    )
 
     class Meta:
         ordering = ("-at", "-id")

@@ -18,6 +18,7 @@ from apps.fsm.services import rules_gate, transition_apply
 from apps.fsm.states import AssignmentState, EmployeeState
 
 PROPOSE = "propose"
+UPDATE = "update"  # an edit of a proposed assignment (its log row keeps the state)
 
 
 def _check_rules(assignment: Assignment, actor: Any, override: bool, reason: str) -> dict[str, Any]:
@@ -71,7 +72,8 @@ def assignment_update(
     reason: str = "",
     **fields: Any,
 ) -> Assignment:
-    """Change a proposed assignment (re-checked against the `propose` rules)."""
+    """Change a proposed assignment (re-checked against the `propose` rules); the edit is
+    logged as an `update` row with the changed fields and any override or warnings."""
     locked = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
     check_if_match(locked, if_match)
     if locked.state != AssignmentState.PROPOSED:
@@ -80,12 +82,25 @@ def assignment_update(
             code="not_editable",
             current_state=locked.state,
         )
+    changed = sorted(name for name, value in fields.items() if getattr(locked, name) != value)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
     _check_employee_open(locked)
-    _check_rules(locked, actor, override, reason)
+    metadata = _check_rules(locked, actor, override, reason)
     locked.save()
+    if changed or metadata:
+        # An override (or a warning) must be on record like any other; so is what changed.
+        AssignmentTransitionLog.append(
+            subject=locked,
+            transition=UPDATE,
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=actor if getattr(actor, "pk", None) else None,
+            reason=reason,
+            request_id=request_ids.get(),
+            metadata={"changed": changed, **metadata},
+        )
     return locked
 
 

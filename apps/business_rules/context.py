@@ -10,7 +10,7 @@ from functools import cached_property
 from typing import Any
 
 from apps.assignments import weekly
-from apps.core.weeks import week_start
+from apps.core.weeks import MAX_WEEKS, week_start
 from apps.demand.selectors import CoverageWeek
 from apps.offer.selectors import SupplyWeek
 
@@ -30,6 +30,8 @@ class EvaluationContext:
         self.assignment = assignment
         self.first = week_start(assignment.start_date)
         end = assignment.end_date or assignment.start_date + dt.timedelta(weeks=HORIZON_WEEKS)
+        # Very long assignments are evaluated over their first MAX_WEEKS weeks.
+        end = min(end, assignment.start_date + dt.timedelta(weeks=MAX_WEEKS - 1))
         self.last = week_start(end)
 
     @property

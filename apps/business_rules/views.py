@@ -20,13 +20,13 @@ from apps.business_rules.serializers import (
     KindSerializer,
 )
 from apps.core.viewsets import ServiceModelViewSet
-from apps.users.permissions import IsAdmin
+from apps.users.permissions import AdminOrAuditorReadAdminWrite
 
 
 class BusinessRuleViewSet(ServiceModelViewSet):
-    """The rule catalogue (HR admins only)."""
+    """The rule catalogue: HR admins change it, auditors read it."""
 
-    permission_classes = [IsAdmin]
+    permission_classes = [AdminOrAuditorReadAdminWrite]
     read_serializer_class = BusinessRuleSerializer
     write_serializer_class = BusinessRuleWriteSerializer
     filterset_fields = ("kind", "severity", "enabled", "scope")

@@ -17,6 +17,20 @@ class IsAdmin(BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.is_admin)
 
 
+class AdminOrAuditorReadAdminWrite(BasePermission):
+    """HR admins and auditors read; only HR admins write (configuration such as rules)."""
+
+    message = "Only HR admins may change this; HR admins and auditors may read it."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user: Any = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if request.method in SAFE_METHODS:
+            return bool(user.is_admin or user.is_auditor)
+        return bool(user.is_admin)
+
+
 class ReadAnyWriteAdmin(BasePermission):
     """Every authenticated role may read; only HR admins may write."""
 

@@ -72,13 +72,18 @@ def test_termination_ends_open_assignments_in_the_same_transaction(setup, admin_
     approved = make_assignment(employee, position, state="approved", actor=admin_user)
     proposed = make_assignment(employee, position, state="proposed", actor=admin_user)
     ended = make_assignment(employee, position, state="ended", actor=admin_user)
-    employee, log = transition_apply(subject=employee, transition="terminate",
-                                     actor=admin_user, reason="left")
+    employee, log = transition_apply(
+        subject=employee, transition="terminate", actor=admin_user, reason="left"
+    )
     assert employee.state == "terminated"
     assert employee.termination_date is not None
     states = dict(Assignment.objects.values_list("pk", "state"))
-    assert states == {active.pk: "ended", approved.pk: "cancelled", proposed.pk: "cancelled",
-                      ended.pk: "ended"}
+    assert states == {
+        active.pk: "ended",
+        approved.pk: "cancelled",
+        proposed.pk: "cancelled",
+        ended.pk: "ended",
+    }
     side_logs = AssignmentTransitionLog.objects.filter(metadata__cause__employee_log=log.pk)
     assert side_logs.count() == 3
     assert {row.actor for row in side_logs} == {admin_user}
@@ -94,7 +99,7 @@ def test_failed_side_effect_rolls_back_the_termination(setup, admin_user, monkey
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(models.Assignment, "end", broken)
-    with pytest.raises(Exception, match="disk full|end"):
+    with pytest.raises(Exception, match=r"disk full|end"):
         transition_apply(subject=employee, transition="terminate", actor=admin_user)
     employee.refresh_from_db()
     assert employee.state == "active"

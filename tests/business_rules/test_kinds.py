@@ -80,11 +80,18 @@ def test_no_overcommit_counts_supply_pro_rata_when_employment_ends_mid_week(
 ):
     only_rule("no-over", "no_overcommit", {})
     # Employed until Wednesday of W10: 3 days of 40 h = 17.14 h supply that week.
-    e = make_employee(unit, contract_hours=Decimal("40.00"), hire_date=dt.date(2025, 1, 6),
-                      termination_date=MONDAY + dt.timedelta(days=2))
-    violations = evaluate(assignment=make_assignment(e, position, start=MONDAY,
-                                                     end=MONDAY + dt.timedelta(days=6),
-                                                     hours="20.00"), transition="approve")
+    e = make_employee(
+        unit,
+        contract_hours=Decimal("40.00"),
+        hire_date=dt.date(2025, 1, 6),
+        termination_date=MONDAY + dt.timedelta(days=2),
+    )
+    violations = evaluate(
+        assignment=make_assignment(
+            e, position, start=MONDAY, end=MONDAY + dt.timedelta(days=6), hours="20.00"
+        ),
+        transition="approve",
+    )
     assert violations[0]["facts"] == {"limit": "17.14", "actual": "20.00"}
     assert violations[0]["weeks"] == ["2026-W10"]
 
@@ -92,8 +99,9 @@ def test_no_overcommit_counts_supply_pro_rata_when_employment_ends_mid_week(
 def test_allowed_employee_states(unit, position, admin_user):
     only_rule("working", "allowed_employee_states", {"states": ["active"]})
     onboarding = make_employee(unit)
-    onboarding, _ = transition_apply(subject=onboarding, transition="start_onboarding",
-                                     actor=admin_user)
+    onboarding, _ = transition_apply(
+        subject=onboarding, transition="start_onboarding", actor=admin_user
+    )
     [violation] = approve_errors(proposal(onboarding, position, "10.00"), admin_user)
     assert violation["facts"] == {"allowed": ["active"], "actual": "onboarding"}
 
@@ -142,21 +150,31 @@ def test_scope_applies_to_positions_in_the_subtree_only(employee, admin_user):
     assert evaluate(assignment=proposal(employee, outside, "5.00"), transition="approve") == []
 
 
-def test_admin_override_is_logged_with_the_violations(employee, position, admin_user,
-                                                      manager_user):
+def test_admin_override_is_logged_with_the_violations(employee, position, admin_user, manager_user):
     only_rule("max-1", "max_weekly_hours", {"max_hours": "1.00"})
     assignment = proposal(employee, position, "10.00")
     from rest_framework.exceptions import PermissionDenied, ValidationError
 
     manager_user.scope.add(position.org_unit)
     with pytest.raises(PermissionDenied):
-        transition_apply(subject=assignment, transition="approve", actor=manager_user,
-                         override=True, reason="urgent")
+        transition_apply(
+            subject=assignment,
+            transition="approve",
+            actor=manager_user,
+            override=True,
+            reason="urgent",
+        )
     with pytest.raises(ValidationError):
-        transition_apply(subject=assignment, transition="approve", actor=admin_user,
-                         override=True, reason=" ")
-    updated, log = transition_apply(subject=assignment, transition="approve", actor=admin_user,
-                                    override=True, reason="urgent cover")
+        transition_apply(
+            subject=assignment, transition="approve", actor=admin_user, override=True, reason=" "
+        )
+    updated, log = transition_apply(
+        subject=assignment,
+        transition="approve",
+        actor=admin_user,
+        override=True,
+        reason="urgent cover",
+    )
     assert updated.state == "approved"
     assert log.metadata["override"] is True
     assert log.metadata["overridden"][0]["rule"] == "max-1"
@@ -166,8 +184,9 @@ def test_admin_override_is_logged_with_the_violations(employee, position, admin_
 
 def test_warnings_pass_and_are_logged(employee, position, admin_user):
     only_rule("soft", "max_weekly_hours", {"max_hours": "1.00"}, severity="warning")
-    updated, log = transition_apply(subject=proposal(employee, position, "10.00"),
-                                    transition="approve", actor=admin_user)
+    updated, log = transition_apply(
+        subject=proposal(employee, position, "10.00"), transition="approve", actor=admin_user
+    )
     assert updated.state == "approved"
     assert log.metadata["warnings"][0]["rule"] == "soft"
     assert "override" not in log.metadata
@@ -177,26 +196,39 @@ def test_evaluation_query_count_does_not_grow(employee, position, unit):
     from apps.business_rules.models import BusinessRule
 
     only_rule("a", "max_weekly_hours", {"max_hours": "60.00"})
-    for code, kind, params in [("b", "no_overcommit", {}),
-                               ("c", "position_capacity", {"tolerance": "0.5"}),
-                               ("d", "max_concurrent_assignments", {"max": 50}),
-                               ("e", "allowed_employee_states", {"states": ["active"]})]:
-        BusinessRule.objects.create(code=code, name=code, kind=kind, params=params,
-                                    transitions=["approve"])
+    for code, kind, params in [
+        ("b", "no_overcommit", {}),
+        ("c", "position_capacity", {"tolerance": "0.5"}),
+        ("d", "max_concurrent_assignments", {"max": 50}),
+        ("e", "allowed_employee_states", {"states": ["active"]}),
+    ]:
+        BusinessRule.objects.create(
+            code=code, name=code, kind=kind, params=params, transitions=["approve"]
+        )
 
     def count(assignment) -> int:
         assignment = Assignment.objects.select_related("employee", "position__org_unit").get(
-            pk=assignment.pk)
+            pk=assignment.pk
+        )
         with CaptureQueriesContext(connection) as ctx:
             evaluate(assignment=assignment, transition="approve")
         return len(ctx.captured_queries)
 
     short = count(make_assignment(employee, position, start=MONDAY, end=END, hours="1.00"))
     for _ in range(15):
-        make_assignment(employee, position, state="approved", start=MONDAY,
-                        end=MONDAY + dt.timedelta(weeks=60), hours="1.00")
-    long = count(make_assignment(employee, position, start=MONDAY,
-                                 end=MONDAY + dt.timedelta(weeks=52), hours="1.00"))
+        make_assignment(
+            employee,
+            position,
+            state="approved",
+            start=MONDAY,
+            end=MONDAY + dt.timedelta(weeks=60),
+            hours="1.00",
+        )
+    long = count(
+        make_assignment(
+            employee, position, start=MONDAY, end=MONDAY + dt.timedelta(weeks=52), hours="1.00"
+        )
+    )
     assert short == long
     assert long <= 3
 

@@ -10,72 +10,156 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0002_initial'),
+        ("org", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('weekly_hours', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('168'))])),
-                ('state', django_fsm.FSMField(choices=[('proposed', 'Proposed'), ('approved', 'Approved'), ('active', 'Active'), ('ended', 'Ended'), ('cancelled', 'Cancelled'), ('rejected', 'Rejected')], db_index=True, default='proposed', max_length=50, protected=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('employee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='org.employee')),
-                ('position', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='org.position')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                (
+                    "weekly_hours",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.01")),
+                            django.core.validators.MaxValueValidator(Decimal("168")),
+                        ],
+                    ),
+                ),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("approved", "Approved"),
+                            ("active", "Active"),
+                            ("ended", "Ended"),
+                            ("cancelled", "Cancelled"),
+                            ("rejected", "Rejected"),
+                        ],
+                        db_index=True,
+                        default="proposed",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "employee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="org.employee",
+                    ),
+                ),
+                (
+                    "position",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="org.position",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-start_date', '-id'),
+                "ordering": ("-start_date", "-id"),
             },
             bases=(django_fsm.FSMModelMixin, models.Model),
         ),
         migrations.CreateModel(
-            name='AssignmentTransitionLog',
+            name="AssignmentTransitionLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('reason', models.TextField(blank=True, default='')),
-                ('request_id', models.CharField(blank=True, default='', max_length=128)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('prev_hash', models.CharField(editable=False, max_length=64)),
-                ('hash', models.CharField(editable=False, max_length=64, unique=True)),
-                ('transition', models.CharField(max_length=64)),
-                ('from_state', models.CharField(max_length=32)),
-                ('to_state', models.CharField(max_length=32)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='transition_logs', to='assignments.assignment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                ("reason", models.TextField(blank=True, default="")),
+                ("request_id", models.CharField(blank=True, default="", max_length=128)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("prev_hash", models.CharField(editable=False, max_length=64)),
+                ("hash", models.CharField(editable=False, max_length=64, unique=True)),
+                ("transition", models.CharField(max_length=64)),
+                ("from_state", models.CharField(max_length=32)),
+                ("to_state", models.CharField(max_length=32)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="transition_logs",
+                        to="assignments.assignment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ('-at', '-id'),
+                "ordering": ("-at", "-id"),
             },
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['employee', 'start_date'], name='assignment_employee_start'),
+            model_name="assignment",
+            index=models.Index(fields=["employee", "start_date"], name="assignment_employee_start"),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['position', 'start_date'], name='assignment_position_start'),
+            model_name="assignment",
+            index=models.Index(fields=["position", "start_date"], name="assignment_position_start"),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='assignment_end_after_start'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="assignment_end_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.CheckConstraint(condition=models.Q(('weekly_hours__gt', 0), ('weekly_hours__lte', 168)), name='assignment_hours_range'),
+            model_name="assignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weekly_hours__gt", 0), ("weekly_hours__lte", 168)),
+                name="assignment_hours_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignmenttransitionlog',
-            index=models.Index(fields=['subject', 'id'], name='asg_log_subject_id'),
+            model_name="assignmenttransitionlog",
+            index=models.Index(fields=["subject", "id"], name="asg_log_subject_id"),
         ),
     ]
