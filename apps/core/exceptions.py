@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
-from django.db import DataError, IntegrityError, OperationalError
+from django.db import DataError, IntegrityError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -104,6 +104,13 @@ def _first_code(codes: Any) -> str:
     return "invalid"
 
 
+def is_database_unavailable(exc: BaseException) -> bool:
+    """The database cannot be reached (down, restarting, pool exhausted): retry later, 503."""
+    from psycopg_pool import PoolTimeout
+
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout)
+
+
 def _translate(exc: Exception) -> Exception:
     """Turn Django and database errors into API exceptions before DRF sees them."""
     if isinstance(exc, Http404):
@@ -114,7 +121,7 @@ def _translate(exc: Exception) -> Exception:
         return PayloadTooLarge()
     if isinstance(exc, SuspiciousOperation):
         return ProblemError(str(exc) or "Suspicious request.", code="bad_request")
-    if isinstance(exc, OperationalError):
+    if is_database_unavailable(exc):
         logger.warning("database unavailable: %s", exc)
         return ServiceUnavailable(code="database_unavailable")
     if isinstance(exc, DataError):

@@ -50,3 +50,27 @@ class RequestIdMiddleware:
             request_id.reset(token)
         response[HEADER] = value
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Outside DRF's handler (sessions, the admin, health checks), a database that cannot be
+    reached is a 503 problem document, not a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], object]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> object:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> object | None:
+        from django.http import JsonResponse
+
+        from apps.core.exceptions import PROBLEM_CONTENT_TYPE, is_database_unavailable, problem
+
+        if not is_database_unavailable(exception):
+            return None
+        body = problem(503, "database_unavailable",
+                       "The database is unavailable; try again shortly.", request)
+        response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+        response["Retry-After"] = "5"
+        return response

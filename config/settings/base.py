@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import dj_database_url
+from psycopg_pool import ConnectionPool
 
 from config import env
 from config.devdb import DATA_DIR, embedded_url_when_stopped, running_url
@@ -29,6 +30,7 @@ DATABASE_URL = env.get_str("DATABASE_URL")
 DATABASE_REPLICA_URL = env.get_str("DATABASE_REPLICA_URL")
 DATABASE_POOL_MIN = env.get_int("DATABASE_POOL_MIN", 2)
 DATABASE_POOL_MAX = env.get_int("DATABASE_POOL_MAX", 10)
+DATABASE_POOL_TIMEOUT = env.get_int("DATABASE_POOL_TIMEOUT", 10)
 REDIS_URL = env.get_str("REDIS_URL")
 CORS_ALLOWED_ORIGINS = env.get_list("CORS_ALLOWED_ORIGINS", [])
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", CORS_ALLOWED_ORIGINS)
@@ -76,6 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    "apps.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -112,7 +115,15 @@ TEMPLATES = [
 def database_config(url: str) -> dict[str, object]:
     """A Django DATABASES entry for `url`: psycopg 3 with a connection pool, no persistent conns."""
     config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
-    config["OPTIONS"] = {"pool": {"min_size": DATABASE_POOL_MIN, "max_size": DATABASE_POOL_MAX}}
+    config["OPTIONS"] = {
+        "pool": {
+            "min_size": DATABASE_POOL_MIN,
+            "max_size": DATABASE_POOL_MAX,
+            # A connection broken by a database restart is replaced, not handed out.
+            "check": ConnectionPool.check_connection,
+            "timeout": DATABASE_POOL_TIMEOUT,
+        }
+    }
     return config
 
 
@@ -257,6 +268,10 @@ SPECTACULAR_SETTINGS = {
         "AssignmentStateEnum": "apps.fsm.states.AssignmentState",
         "SeverityEnum": "apps.business_rules.models.Severity",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "apps.core.schema.add_problem_responses",
+    ],
 }
 
 # --- Cross-origin SPA, CSRF, CSP ------------------------------------------------------------------

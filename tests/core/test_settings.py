@@ -238,7 +238,9 @@ def test_production_database_uses_a_pool_and_no_persistent_connections():
     assert default["HOST"] == "db.example.com"
     assert default["NAME"] == "coveris"
     assert default["CONN_MAX_AGE"] == 0
-    assert default["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 30}
+    pool = default["OPTIONS"]["pool"]
+    assert (pool["min_size"], pool["max_size"], pool["timeout"]) == (2, 30, 10)
+    assert "check_connection" in pool["check"]  # broken connections are replaced
     assert "replica" not in values["DATABASES"]
 
 
