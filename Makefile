@@ -12,7 +12,7 @@ export UV_NO_PROGRESS := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint fmt lock install db-start db-stop db-status bench bench-coverage clean
+.PHONY: help run test lint fmt lock install db-start db-stop db-status bench bench-coverage chaos clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ db-status: install ## is the embedded PostgreSQL running?
 bench-coverage: install ## coverage summary at 10k employees: API vs selector vs raw SQL (throwaway DB)
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/coverage.py; \
 	else $(PY) -m config.devdb test -- $(PY) bench/coverage.py; fi
+
+chaos: install ## 40 s of load on 2 uvicorn workers while a worker is killed and PostgreSQL restarts
+	$(PY) bench/chaos.py --seconds $${CHAOS_SECONDS:-40}
 
 clean: ## remove the virtualenv and caches (keeps .data)
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import dj_database_url
-from psycopg_pool import ConnectionPool
 
 from config import env
 from config.devdb import DATA_DIR, embedded_url_when_stopped, running_url
@@ -119,11 +118,12 @@ def database_config(url: str) -> dict[str, object]:
         "pool": {
             "min_size": DATABASE_POOL_MIN,
             "max_size": DATABASE_POOL_MAX,
-            # A connection broken by a database restart is replaced, not handed out.
-            "check": ConnectionPool.check_connection,
             "timeout": DATABASE_POOL_TIMEOUT,
         }
     }
+    # With a pool, Django checks each connection as it leaves the pool: one broken by a
+    # database restart is replaced, not handed to a request.
+    config["CONN_HEALTH_CHECKS"] = True
     return config
 
 
@@ -197,7 +197,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.pagination.CoverisPagination",
     "PAGE_SIZE": COVERIS_PAGE_SIZE,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "apps.core.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],

@@ -240,7 +240,7 @@ def test_production_database_uses_a_pool_and_no_persistent_connections():
     assert default["CONN_MAX_AGE"] == 0
     pool = default["OPTIONS"]["pool"]
     assert (pool["min_size"], pool["max_size"], pool["timeout"]) == (2, 30, 10)
-    assert "check_connection" in pool["check"]  # broken connections are replaced
+    assert default["CONN_HEALTH_CHECKS"] is True  # broken pooled connections are replaced
     assert "replica" not in values["DATABASES"]
 
 
