@@ -169,7 +169,7 @@ def main() -> int:
             cwd=ROOT,
             env=env,
             start_new_session=True,
-            stdout=open(base / "server.log", "w"),
+            stdout=open(base / "server.log", "w"),  # noqa: SIM115 - lives as long as the server
             stderr=subprocess.STDOUT,
         )
         probe = Api(port)
