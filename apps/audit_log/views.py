@@ -25,6 +25,8 @@ from apps.audit_log.selectors import audit_entries
 from apps.audit_log.serializers import CSV_COLUMNS, AuditEntrySerializer, VerifyResultSerializer
 from apps.audit_log.verification import verify_all
 from apps.core.db import replica_reads
+from apps.core.pagination import StrictPageSizeMixin
+from apps.core.renderers import csv_cell
 
 
 class IsAdminOrAuditor(BasePermission):
@@ -37,7 +39,7 @@ class IsAdminOrAuditor(BasePermission):
         return bool(user and user.is_authenticated and (user.is_admin or user.is_auditor))
 
 
-class AuditCursorPagination(CursorPagination):
+class AuditCursorPagination(StrictPageSizeMixin, CursorPagination):
     """Newest first; a cursor stays valid while rows are appended (they land before it)."""
 
     ordering = ("-at", "-uid")
@@ -56,19 +58,22 @@ def _csv_lines(rows: QuerySet[AuditEntry]) -> Iterator[str]:
     for row in rows.iterator(chunk_size=2000):
         yield writer.writerow(
             [
-                row.at.isoformat(),
-                row.entity_type,
-                row.entity_id,
-                row.transition,
-                row.from_state,
-                row.to_state,
-                row.actor_id or "",
-                row.actor.email if row.actor else "",
-                row.reason,
-                row.request_id,
-                row.source,
-                row.source_id,
-                row.hash,
+                csv_cell(v)
+                for v in [
+                    row.at.isoformat(),
+                    row.entity_type,
+                    row.entity_id,
+                    row.transition,
+                    row.from_state,
+                    row.to_state,
+                    row.actor_id or "",
+                    row.actor.email if row.actor else "",
+                    row.reason,
+                    row.request_id,
+                    row.source,
+                    row.source_id,
+                    row.hash,
+                ]
             ]
         )
 

@@ -57,6 +57,20 @@ def dumps(data: Any) -> bytes:
     return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell a spreadsheet will not run: text starting like a formula gets a leading quote
+    (numbers such as "-8.00" stay numbers)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        try:
+            float(value)
+        except ValueError:
+            return "'" + value
+    return value
+
+
 class CSVRenderer(BaseRenderer):
     """A list of flat rows as CSV; `?format=csv`. The header is the view's `csv_columns` (so an
     empty report still has one), else the first row's keys. Errors stay problem documents."""
@@ -90,5 +104,5 @@ class CSVRenderer(BaseRenderer):
         if columns:
             writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
             writer.writeheader()
-            writer.writerows(data)
+            writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in data)
         return buffer.getvalue().encode("utf-8")

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import reduce
+from operator import or_
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from apps.core.db import read_alias
 from apps.core.weeks import WEEKS_CTE, overlap_days_sql, week_label
@@ -44,7 +46,8 @@ class CoverageWeek:
     def ratio(self) -> Decimal | None:
         if self.required == 0:
             return None
-        return (self.assigned / self.required).quantize(Decimal("0.0001"))
+        # Half away from zero, like every other rounding here (PostgreSQL's ROUND).
+        return (self.assigned / self.required).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
 def _x7(rate: str, start: str, end: str) -> str:
@@ -59,8 +62,14 @@ p AS (
     FROM org_position p JOIN org_orgunit u ON u.id = p.org_unit_id
     WHERE (%(positions)s::bigint[] IS NULL OR p.id = ANY(%(positions)s::bigint[]))
       AND (%(paths)s::text[] IS NULL OR u.path LIKE ANY(%(paths)s::text[]))
-      AND p.start_date <= %(last)s::date + 6
-      AND (p.end_date IS NULL OR p.end_date >= %(first)s::date)
+      AND (
+          (p.start_date <= %(last)s::date + 6
+           AND (p.end_date IS NULL OR p.end_date >= %(first)s::date))
+          -- a requirement demands hours on its days even where the position is not open
+          OR EXISTS (SELECT 1 FROM demand_coveragerequirement q
+                     WHERE q.position_id = p.id AND q.start_date <= %(last)s::date + 6
+                       AND q.end_date >= %(first)s::date)
+      )
 ),
 r AS (
     SELECT r.position_id, w.ws,
@@ -188,7 +197,8 @@ def requirement_list(*, user: Any) -> QuerySet[CoverageRequirement]:
 
 def summary_targets(*, user: Any, unit: OrgUnit | None, depth: int) -> list[OrgUnit]:
     """The units to roll up: `unit` (default: the caller's top units) and its descendants down
-    to `depth` levels, limited to what the caller may see."""
+    to `depth` levels, limited to what the caller may see; each unit once, in tree order, in
+    one query whatever the number of units (two without `unit`)."""
     paths = scope_paths(user)
     if unit is not None:
         roots = [unit]
@@ -196,9 +206,23 @@ def summary_targets(*, user: Any, unit: OrgUnit | None, depth: int) -> list[OrgU
         roots = list(OrgUnit.objects.filter(parent__isnull=True).order_by("path"))
     else:
         roots = list(OrgUnit.objects.filter(path__in=paths).order_by("path"))
+    if not roots:
+        return []
+    levels = {root.path: root.path.count("/") for root in roots}
+    units = OrgUnit.objects.order_by("path")
+    if unit is not None or paths is not None:
+        units = units.filter(reduce(or_, (Q(path__startswith=p) for p in levels)))
     targets: list[OrgUnit] = []
-    for root in roots:
-        qs = OrgUnit.objects.filter(path__startswith=root.path).order_by("path")
-        base = root.path.count("/")
-        targets.extend(u for u in qs if u.path.count("/") - base <= depth)
+    for candidate in units:
+        # Roots may nest (a scope naming a unit and its parent): depth counts from the nearest.
+        prefixes = _ancestor_paths(candidate.path)
+        nearest = max(levels[p] for p in prefixes if p in levels)
+        if candidate.path.count("/") - nearest <= depth:
+            targets.append(candidate)
     return targets
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """The paths of a unit and its ancestors: /1/4/9/ → /1/, /1/4/, /1/4/9/."""
+    parts = path.strip("/").split("/")
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
