@@ -2,8 +2,8 @@
 
 from rest_framework.routers import DefaultRouter
 
-from apps.audit_log.views import AuditLogViewSet
 from apps.assignments.views import AssignmentViewSet
+from apps.audit_log.views import AuditLogViewSet
 from apps.business_rules.views import BusinessRuleViewSet
 from apps.demand.views import RequirementViewSet
 from apps.offer.views import LedgerEntryViewSet

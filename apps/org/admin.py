@@ -11,6 +11,7 @@ from apps.fsm.admin import TransitionAdminMixin
 from apps.fsm.models import EmployeeTransitionLog
 from apps.org import services
 from apps.org.models import Employee, OrgUnit, Position
+from apps.tags.admin import EmployeeTagInline, PositionTagInline, TagInlinesMixin
 
 
 @admin.register(OrgUnit)
@@ -33,13 +34,14 @@ class OrgUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Position)
-class PositionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class PositionAdmin(TagInlinesMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "title", "org_unit", "weekly_hours", "start_date", "end_date", "active")
     list_filter = ("active", "org_unit")
     search_fields = ("code", "title", "org_unit__name")
     autocomplete_fields = ("org_unit",)
     list_select_related = ("org_unit",)
     date_hierarchy = "start_date"
+    inlines = (PositionTagInline,)
 
 
 class EmployeeLogInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -60,7 +62,7 @@ class EmployeeLogInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Employee)
-class EmployeeAdmin(TransitionAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class EmployeeAdmin(TagInlinesMixin, TransitionAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = (
         "employee_number",
         "last_name",
@@ -74,4 +76,4 @@ class EmployeeAdmin(TransitionAdminMixin, admin.ModelAdmin):  # type: ignore[typ
     search_fields = ("employee_number", "first_name", "last_name", "email")
     autocomplete_fields = ("org_unit", "user")
     list_select_related = ("org_unit",)
-    inlines = (EmployeeLogInline,)
+    inlines = (EmployeeTagInline, EmployeeLogInline)

@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 from apps.core.viewsets import ServiceModelViewSet
 from apps.fsm.views import TransitionActionsMixin
@@ -20,6 +24,8 @@ from apps.org.serializers import (
     PositionSerializer,
     PositionWriteSerializer,
 )
+from apps.tags.serializers import CandidateSerializer
+from apps.tags.views import CANDIDATE_PARAMETERS, candidates_response
 from apps.users.permissions import RolePermission
 
 
@@ -65,6 +71,17 @@ class PositionViewSet(ServiceModelViewSet):
         self, obj: Position, data: dict[str, Any], if_match: str | None
     ) -> Position:
         return services.position_update(position=obj, if_match=if_match, **data)
+
+    @extend_schema(
+        parameters=CANDIDATE_PARAMETERS,
+        responses=CandidateSerializer(many=True),
+        summary="Employees ranked by tag fit and free hours over the period",
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def candidates(self, request: Request, pk: str | None = None) -> Response:
+        """Employees you can see, best first: required tags met, preferred tags met, free
+        hours over the period; each with its score and a sentence explaining it."""
+        return candidates_response(self, request, self.get_object())
 
 
 class EmployeeViewSet(TransitionActionsMixin, ServiceModelViewSet):
