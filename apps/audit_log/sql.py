@@ -30,3 +30,13 @@ FROM offer_ledgerentry l
 def view_sql(*selects: str) -> str:
     """CREATE OR REPLACE VIEW over the given SELECTs."""
     return "CREATE OR REPLACE VIEW audit_log_entry AS\n" + "\nUNION ALL\n".join(selects) + ";"
+
+TAG_CHANGES = """
+SELECT 'tag_change:' || l.id, 'tag_change', l.id,
+       l.subject_type, l.subject_id, 'tag.' || l.action,
+       COALESCE(l.before::text, ''), COALESCE(l.after::text, ''),
+       l.actor_id, l.at, l.reason, l.request_id,
+       l.metadata || jsonb_build_object('tag', t.code),
+       l.prev_hash, l.hash
+FROM tags_tagchangelog l JOIN tags_tagcatalog t ON t.id = l.tag_id
+"""

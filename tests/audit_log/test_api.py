@@ -84,6 +84,24 @@ def test_every_source_newest_first_with_fields(as_admin, world, admin_user):
     assert rows[0]["at"] >= rows[1]["at"] >= rows[2]["at"]
 
 
+def test_tag_changes_are_in_the_stream(as_admin, world, admin_user):
+    from apps.tags import services as tags
+    from apps.tags.models import TagCatalog
+
+    employee, _, _ = world
+    forklift = TagCatalog.objects.create(code="forklift", label="Forklift", category="cert")
+    tags.employee_tag_add(employee=employee, tag=forklift, level=3,
+                          valid_from=dt.date(2026, 1, 1), actor=admin_user, reason="licence")
+    rows = as_admin.get(
+        f"/api/v1/audit-log/?entity_type=employee&entity_id={employee.pk}").json()["results"]
+    assert rows[0]["source"] == "tag_change"
+    assert rows[0]["transition"] == "tag.add"
+    assert rows[0]["reason"] == "licence"
+    assert rows[0]["metadata"]["tag"] == "forklift"
+    assert '"level": 3' in rows[0]["to_state"]
+    assert as_admin.get("/api/v1/audit-log/verify/").json()["ok"] is True
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [("as_admin", 200), ("as_auditor", 200), ("as_manager", 403), ("as_employee", 403)],

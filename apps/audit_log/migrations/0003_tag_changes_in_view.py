@@ -1,0 +1,21 @@
+"""Tag changes join the audit_log_entry view."""
+
+from django.db import migrations
+
+from apps.audit_log.sql import (
+    ASSIGNMENT_TRANSITIONS,
+    EMPLOYEE_TRANSITIONS,
+    LEDGER_ENTRIES,
+    TAG_CHANGES,
+    view_sql,
+)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("audit_log", "0002_initial"), ("tags", "0002_append_only_tag_log")]
+    operations = [
+        migrations.RunSQL(
+            view_sql(EMPLOYEE_TRANSITIONS, ASSIGNMENT_TRANSITIONS, LEDGER_ENTRIES, TAG_CHANGES),
+            view_sql(EMPLOYEE_TRANSITIONS, ASSIGNMENT_TRANSITIONS, LEDGER_ENTRIES),
+        ),
+    ]
