@@ -34,7 +34,7 @@ class AuditEntry(models.Model):
     class Meta:
         managed = False
         db_table = "audit_log_entry"
-        ordering = ("-at", "-uid")
+        ordering = ("-at", "-source", "-source_id")
         verbose_name = "audit log entry"
         verbose_name_plural = "audit log"
 

@@ -9,8 +9,12 @@ from apps.core.db import read_alias
 
 
 def audit_entries() -> QuerySet[AuditEntry]:
-    """Every log row, newest first (ties broken by uid, so the order is total)."""
-    return AuditEntry.objects.using(read_alias()).select_related("actor").order_by("-at", "-uid")
+    """Every log row, newest first (ties broken by source and row id: a total order)."""
+    return (
+        AuditEntry.objects.using(read_alias())
+        .select_related("actor")
+        .order_by("-at", "-source", "-source_id")
+    )
 
 
 def subject_history(*, entity_type: str, entity_id: int) -> QuerySet[AuditEntry]:

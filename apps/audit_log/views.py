@@ -42,7 +42,7 @@ class IsAdminOrAuditor(BasePermission):
 class AuditCursorPagination(StrictPageSizeMixin, CursorPagination):
     """Newest first; a cursor stays valid while rows are appended (they land before it)."""
 
-    ordering = ("-at", "-uid")
+    ordering = ("-at", "-source", "-source_id")
     page_size_query_param = "page_size"
     max_page_size = 100
 

@@ -3,9 +3,9 @@
 from django.db import migrations
 
 from apps.audit_log.sql import (
-    ASSIGNMENT_TRANSITIONS,
-    EMPLOYEE_TRANSITIONS,
-    LEDGER_ENTRIES,
+    LEGACY_ASSIGNMENT_TRANSITIONS,
+    LEGACY_EMPLOYEE_TRANSITIONS,
+    LEGACY_LEDGER_ENTRIES,
     view_sql,
 )
 
@@ -19,7 +19,9 @@ class Migration(migrations.Migration):
     ]
     operations = [
         migrations.RunSQL(
-            view_sql(EMPLOYEE_TRANSITIONS, ASSIGNMENT_TRANSITIONS, LEDGER_ENTRIES),
+            view_sql(
+                LEGACY_EMPLOYEE_TRANSITIONS, LEGACY_ASSIGNMENT_TRANSITIONS, LEGACY_LEDGER_ENTRIES
+            ),
             "DROP VIEW IF EXISTS audit_log_entry;",
         ),
     ]

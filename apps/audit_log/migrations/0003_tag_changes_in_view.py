@@ -3,10 +3,10 @@
 from django.db import migrations
 
 from apps.audit_log.sql import (
-    ASSIGNMENT_TRANSITIONS,
-    EMPLOYEE_TRANSITIONS,
-    LEDGER_ENTRIES,
-    TAG_CHANGES,
+    LEGACY_ASSIGNMENT_TRANSITIONS,
+    LEGACY_EMPLOYEE_TRANSITIONS,
+    LEGACY_LEDGER_ENTRIES,
+    LEGACY_TAG_CHANGES,
     view_sql,
 )
 
@@ -15,7 +15,14 @@ class Migration(migrations.Migration):
     dependencies = [("audit_log", "0002_initial"), ("tags", "0002_append_only_tag_log")]
     operations = [
         migrations.RunSQL(
-            view_sql(EMPLOYEE_TRANSITIONS, ASSIGNMENT_TRANSITIONS, LEDGER_ENTRIES, TAG_CHANGES),
-            view_sql(EMPLOYEE_TRANSITIONS, ASSIGNMENT_TRANSITIONS, LEDGER_ENTRIES),
+            view_sql(
+                LEGACY_EMPLOYEE_TRANSITIONS,
+                LEGACY_ASSIGNMENT_TRANSITIONS,
+                LEGACY_LEDGER_ENTRIES,
+                LEGACY_TAG_CHANGES,
+            ),
+            view_sql(
+                LEGACY_EMPLOYEE_TRANSITIONS, LEGACY_ASSIGNMENT_TRANSITIONS, LEGACY_LEDGER_ENTRIES
+            ),
         ),
     ]
