@@ -69,6 +69,17 @@ def employee_list(*, user: Any) -> QuerySet[Employee]:
     return _scoped(qs, user, "org_unit__path").order_by("last_name", "first_name", "id")
 
 
+def employee_list_with_tags(*, user: Any) -> QuerySet[Employee]:
+    """`employee_list` with each employee's tags (and their catalogue entries) prefetched: one
+    extra query per page, whatever its size."""
+    from django.db.models import Prefetch
+
+    from apps.tags.models import EmployeeTag
+
+    tags = EmployeeTag.objects.select_related("tag").order_by("tag__code", "valid_from")
+    return employee_list(user=user).prefetch_related(Prefetch("tags", queryset=tags))
+
+
 def may_transition_employee(user: Any, employee: Employee, transition: str) -> bool:
     """HR admins, and managers for employees in their scope (visibility is checked before)."""
     return bool(user and user.is_authenticated and (user.is_admin or user.is_manager))

@@ -79,8 +79,17 @@ class PositionWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
         return attrs
 
 
+class EmployeeTagSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    tag = serializers.CharField(source="tag.code")
+    label = serializers.CharField(source="tag.label")
+    level = serializers.IntegerField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)
+
+
 class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     org_unit_summary = OrgUnitSummarySerializer(source="org_unit", read_only=True)
+    tags = EmployeeTagSummarySerializer(many=True, read_only=True)
 
     class Meta:
         model = Employee
@@ -97,6 +106,7 @@ class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "termination_date",
             "state",
             "user",
+            "tags",
         )
         read_only_fields = fields
 

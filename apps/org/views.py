@@ -97,6 +97,8 @@ class EmployeeViewSet(TransitionActionsMixin, ServiceModelViewSet):
     ordering_fields = ("employee_number", "last_name", "hire_date", "state", "contract_hours")
 
     def get_queryset(self) -> QuerySet[Employee]:
+        if self.action in ("list", "retrieve"):
+            return selectors.employee_list_with_tags(user=self.request.user)
         return selectors.employee_list(user=self.request.user)
 
     def perform_service_create(self, data: dict[str, Any]) -> Employee:
