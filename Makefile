@@ -12,7 +12,7 @@ export UV_NO_PROGRESS := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint fmt lock install db-start db-stop db-status bench bench-coverage chaos clean
+.PHONY: help run test lint audit fmt lock install db-start db-stop db-status bench bench-coverage chaos clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,6 +46,10 @@ lint: install ## ruff, mypy, manage.py check, makemigrations --check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
+# Not part of lint: it needs pypi.org's vulnerability data, which CI cannot reach (docs/SECURITY.md).
+audit: install ## pip-audit on requirements.lock (WARNING, exit 0, if the vulnerability service is unreachable)
+	$(PY) -m config.audit requirements.lock
+
 fmt: install ## format and fix what ruff can
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
@@ -63,6 +67,11 @@ db-stop: install ## stop the embedded PostgreSQL
 
 db-status: install ## is the embedded PostgreSQL running?
 	$(PY) -m config.devdb status
+
+bench: install ## load test: uvicorn (2 workers, production settings) vs baselines and gunicorn, with wrk
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@if [ -n "$$DATABASE_URL" ]; then echo "make bench uses its own embedded database"; fi
+	$(PY) bench/load.py --seconds $${BENCH_SECONDS:-8} --write docs/PERFORMANCE.results.md
 
 bench-coverage: install ## coverage summary at 10k employees: API vs selector vs raw SQL (throwaway DB)
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/coverage.py; \

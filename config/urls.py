@@ -1,5 +1,6 @@
 """URL configuration: the admin, the v1 API, its schema and docs, and health checks."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -25,6 +26,10 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
 ]
+
+if settings.BENCH_VIEWS:
+    # Baselines for `make bench` only: never enabled in a real deployment.
+    urlpatterns += [path("bench/", include("bench.urls"))]
 
 handler400 = "apps.core.exceptions.handler400"
 handler403 = "apps.core.exceptions.handler403"

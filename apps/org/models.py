@@ -94,6 +94,10 @@ class Employee(FSMModelMixin, EmployeeFSMMixin, models.Model):
 
     class Meta:
         ordering = ("last_name", "first_name", "id")
+        indexes = [
+            # The list's order: pages come from the index instead of sorting every employee.
+            models.Index(fields=["last_name", "first_name", "id"], name="employee_name_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(termination_date__isnull=True)

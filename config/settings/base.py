@@ -44,6 +44,9 @@ COGNITO_GROUP_ROLES = env.get_list("COGNITO_GROUP_ROLES", [])
 LOG_LEVEL = env.get_str("LOG_LEVEL", "INFO")
 LOG_JSON = env.get_bool("LOG_JSON", default=ENVIRONMENT == "production")
 MAX_REQUEST_BYTES = env.get_int("MAX_REQUEST_BYTES", 1_048_576)
+THROTTLE_ANON_RATE = env.get_str("THROTTLE_ANON_RATE", "100/hour")
+THROTTLE_USER_RATE = env.get_str("THROTTLE_USER_RATE", "1000/hour")
+BENCH_VIEWS = env.get_bool("BENCH_VIEWS", default=False)
 # -------------------------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -79,15 +82,17 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, which answers static files itself: they get the CSP and X-Frame-Options
+    # headers too.
+    "csp.middleware.CSPMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -199,17 +204,17 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "apps.core.filters.FilterBackend",
         "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "apps.core.filters.OrderingFilter",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.problem_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
-        "anon": "100/hour",
-        "user": "1000/hour",
+        "anon": THROTTLE_ANON_RATE,
+        "user": THROTTLE_USER_RATE,
         "login": "5/hour",
         "refresh": "20/hour",
         "logout": "20/hour",
@@ -329,5 +334,12 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # Never below these, whatever LOG_LEVEL says: at DEBUG, django.db.backends logs every SQL
+    # statement with its parameters (refresh tokens included), and django.template logs the
+    # whole context of a failed lookup — for an error report, the failing frames' local
+    # variables (a login's password included).
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.template": {"level": "INFO"},
+    },
 }
