@@ -19,8 +19,8 @@ import sys
 import time
 import tracemalloc
 from decimal import Decimal
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")

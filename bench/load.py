@@ -58,7 +58,7 @@ def manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env=env,  # noqa: S603
+        env=env,
         check=False,
         capture_output=True,
         text=True,
@@ -167,7 +167,7 @@ def wrk(
     cmd.append(f"http://127.0.0.1:{port}{path}")
     if script_args:
         cmd += ["--", *script_args]
-    run = subprocess.run(cmd, capture_output=True, text=True, check=True)  # noqa: S603
+    run = subprocess.run(cmd, capture_output=True, text=True, check=True)
     if run.stderr.strip():
         raise SystemExit(f"wrk failed for {path}: {run.stderr.strip()[:500]}")
     out = run.stdout
@@ -196,14 +196,14 @@ def serve(cmd: list[str], env: dict[str, str], port: int, log: Path) -> subproce
         cmd,
         cwd=ROOT,
         env=env,
-        start_new_session=True,  # noqa: S603
+        start_new_session=True,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:  # noqa: S310
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                 if r.status == 200:
                     return server
         except OSError:
@@ -226,7 +226,7 @@ def token_for(port: int) -> str:
         data=body,
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as r:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as r:
         return str(json.loads(r.read())["access"])
 
 
@@ -250,7 +250,7 @@ def machine() -> str:
     try:
         cpu = next(
             line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").open()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         )
     except (OSError, StopIteration):
@@ -399,7 +399,7 @@ def main() -> int:
             stop(server)
         if (pgdata / "postmaster.pid").exists():
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=pg_user)
-        subprocess.run(["rm", "-rf", str(base)], check=False)  # noqa: S603,S607
+        subprocess.run(["rm", "-rf", str(base)], check=False)
 
     by = {r.name: r for r in results}
     bare, floor = by["bare JsonResponse (baseline)"], by["raw floor: employees .values()"]
