@@ -1,0 +1,72 @@
+"""Query budgets: every list endpoint (and every detail) answers in at most 5 queries, the
+same number at page size 1 and 100 — generated from the router, so a new endpoint is covered."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from config.api import router
+
+pytestmark = pytest.mark.django_db
+BUDGET = 5
+REPORTS = [
+    "/api/v1/coverage/?from=2026-01-05&to=2026-03-30",
+    "/api/v1/coverage/summary/?from=2026-01-05&to=2026-03-30&depth=2",
+    "/api/v1/supply/?from=2026-01-05&to=2026-03-30",
+]
+
+
+@pytest.fixture
+def seeded(settings):
+    # The database cache would add throttle queries to every request; production uses Redis.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    call_command("seed_demo", employees=130, positions=40, org_units=8, stdout=None)
+
+
+def count(client, url: str) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.content[:300])
+    return len(ctx.captured_queries), response
+
+
+def list_urls() -> list[str]:
+    return [f"/api/v1/{prefix}/" for prefix, _, _ in router.registry]
+
+
+@pytest.mark.parametrize("url", list_urls() + REPORTS)
+def test_list_queries_do_not_depend_on_page_size(url, seeded, as_admin):
+    separator = "&" if "?" in url else "?"
+    small, _ = count(as_admin, f"{url}{separator}page_size=1")
+    large, response = count(as_admin, f"{url}{separator}page_size=100")
+    assert small == large, (url, small, large)
+    assert large <= BUDGET, (url, large)
+
+
+@pytest.mark.parametrize("prefix", [p for p, _, _ in router.registry if p != "audit-log"])
+def test_detail_queries_within_budget(prefix, seeded, as_admin):
+    _, listing = count(as_admin, f"/api/v1/{prefix}/?page_size=1")
+    rows = listing.json()["results"]
+    if not rows:
+        pytest.fail(f"{prefix}: the demo data has no rows to open")
+    queries, _ = count(as_admin, f"/api/v1/{prefix}/{rows[0]['id']}/")
+    assert queries <= BUDGET, (prefix, queries)
+
+
+@pytest.mark.parametrize("prefix", ["employees", "assignments"])
+def test_history_within_budget(prefix, seeded, as_admin):
+    first = as_admin.get(f"/api/v1/{prefix}/?page_size=1").json()["results"][0]["id"]
+    small, _ = count(as_admin, f"/api/v1/{prefix}/{first}/history/?page_size=1")
+    large, _ = count(as_admin, f"/api/v1/{prefix}/{first}/history/?page_size=100")
+    assert small == large <= BUDGET
+
+
+def test_candidates_within_budget(seeded, as_admin):
+    position = as_admin.get("/api/v1/positions/?page_size=1").json()["results"][0]["id"]
+    url = f"/api/v1/positions/{position}/candidates/?from=2026-03-02&to=2026-04-26"
+    small, _ = count(as_admin, f"{url}&page_size=1")
+    large, _ = count(as_admin, f"{url}&page_size=100")
+    assert small == large <= BUDGET + 2, (small, large)  # + the tag and supply loads
