@@ -41,7 +41,7 @@ def list_urls() -> list[str]:
 def test_list_queries_do_not_depend_on_page_size(url, seeded, as_admin):
     separator = "&" if "?" in url else "?"
     small, _ = count(as_admin, f"{url}{separator}page_size=1")
-    large, response = count(as_admin, f"{url}{separator}page_size=100")
+    large, _response = count(as_admin, f"{url}{separator}page_size=100")
     assert small == large, (url, small, large)
     assert large <= BUDGET, (url, large)
 
