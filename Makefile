@@ -12,7 +12,7 @@ export UV_NO_PROGRESS := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test lint audit fmt lock install db-start db-stop db-status bench bench-coverage chaos clean
+.PHONY: help run test test-browser lint audit fmt lock install db-start db-stop db-status bench bench-coverage chaos fuzz clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -38,6 +38,17 @@ test: install ## the whole suite with coverage (throwaway embedded PostgreSQL un
 	else $(PY) -m config.devdb test -- $(PY) -m pytest $(PYTEST_ARGS); fi
 
 PYTEST_ARGS ?= --cov --cov-report=term-missing:skip-covered -p no:cacheprovider
+
+BROWSER_RUN = $(PY) -m pytest tests/browser -q -p no:cacheprovider
+test-browser: install ## admin and SPA in headless Chromium (/usr/bin/chromium; screenshots in artifacts/)
+	@if [ -n "$$DATABASE_URL" ]; then $(BROWSER_RUN); \
+	else $(PY) -m config.devdb test -- $(BROWSER_RUN); fi
+
+FUZZ_EXAMPLES ?= 300
+FUZZ_RUN = env FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m pytest tests/security/test_fuzz.py -q -p no:cacheprovider
+fuzz: install ## Schemathesis, every operation, FUZZ_EXAMPLES (300) examples each, random seed (throwaway DB)
+	@if [ -n "$$DATABASE_URL" ]; then $(FUZZ_RUN); \
+	else $(PY) -m config.devdb test -- $(FUZZ_RUN); fi
 
 lint: install ## ruff, mypy, manage.py check, makemigrations --check
 	$(VENV)/bin/ruff check .

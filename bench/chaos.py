@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.devdb import running_url  # noqa: E402
+from config.serve import uvicorn_command  # noqa: E402
 
 PASSWORD = "chaos-password-123"
 
@@ -152,20 +153,7 @@ def main() -> int:
         manage(env, "migrate", "--noinput")
         setup_data(env)
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
-                "--log-level",
-                "warning",
-            ],
+            [*uvicorn_command(host="127.0.0.1", port=port, workers=2), "--log-level", "warning"],
             cwd=ROOT,
             env=env,
             start_new_session=True,

@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.devdb import running_url  # noqa: E402
+from config.serve import uvicorn_command  # noqa: E402
 
 PASSWORD = "bench-password-123"
 REPORT_SCRIPT = ""  # set in main(): a file holding REPORT_LUA
@@ -317,16 +318,7 @@ def main() -> int:
         port = free_port()
         uvicorn = serve(
             [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "config.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "2",
+                *uvicorn_command(host="127.0.0.1", port=port, workers=2),
                 "--log-level",
                 "warning",
                 "--no-access-log",

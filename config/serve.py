@@ -8,6 +8,32 @@ import subprocess
 import sys
 
 
+def uvicorn_command(*, host: str, port: int | str, workers: int | str) -> list[str]:
+    """The uvicorn command line that serves the app.
+
+    `--no-proxy-headers`: uvicorn would otherwise take the client address from X-Forwarded-For
+    whenever the peer is 127.0.0.1 (its default FORWARDED_ALLOW_IPS), so any local client could
+    claim a new address per request and slip past the per-address throttles. Django decides
+    what X-Forwarded-For is worth (NUM_PROXIES), and the scheme (SECURE_PROXY_SSL_HEADER).
+    """
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "config.asgi:application",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-server-header",
+        "--no-proxy-headers",
+        "--timeout-graceful-shutdown",
+        "5",
+    ]
+
+
 def main(argv: list[str]) -> int:
     """Prepare the database and serve until Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -27,21 +53,7 @@ def main(argv: list[str]) -> int:
         "Ctrl-C stops",
         flush=True,
     )
-    uvicorn = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "config.asgi:application",
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
-        "--workers",
-        str(args.workers),
-        "--no-server-header",
-        "--timeout-graceful-shutdown",
-        "5",
-    ]
+    uvicorn = uvicorn_command(host=args.host, port=args.port, workers=args.workers)
     try:
         return subprocess.run(uvicorn, env=env, check=False).returncode  # noqa: S603
     except KeyboardInterrupt:

@@ -10,7 +10,10 @@ class AssignmentsConfig(AppConfig):
     def ready(self) -> None:
         from apps.assignments.models import Assignment, AssignmentTransitionLog
         from apps.assignments.selectors import assignment_list, may_transition_assignment
-        from apps.assignments.services import end_open_assignments_of_terminated
+        from apps.assignments.services import (
+            assignment_employee_lock,
+            end_open_assignments_of_terminated,
+        )
         from apps.fsm.lifecycles import Lifecycle, lifecycle_for, register
         from apps.org.models import Employee
 
@@ -20,6 +23,7 @@ class AssignmentsConfig(AppConfig):
                 log_model=AssignmentTransitionLog,
                 visible_to=lambda user: assignment_list(user=user),
                 may_transition=may_transition_assignment,
+                lock_first=assignment_employee_lock,
             )
         )
         lifecycle_for(Employee).on("terminate", end_open_assignments_of_terminated)

@@ -16,6 +16,7 @@ from apps.core.weeks import week_label
 from apps.fsm.models import TransitionLog
 from apps.fsm.services import rules_gate, transition_apply
 from apps.fsm.states import AssignmentState, EmployeeState
+from apps.org.models import Employee
 
 PROPOSE = "propose"
 UPDATE = "update"  # an edit of a proposed assignment (its log row keeps the state)
@@ -33,6 +34,23 @@ def _check_rules(assignment: Assignment, actor: Any, override: bool, reason: str
     )
 
 
+def employees_lock(*employee_ids: Any) -> dict[Any, Employee]:
+    """Lock employee rows, in id order, and return them fresh.
+
+    Every write that checks an employee's state or their other assignments (propose, edit, each
+    transition) takes this lock before the assignment's row, the order a termination takes them
+    in: two approvals cannot both pass an hours cap, and no proposal outlives a termination.
+    """
+    ids = sorted({pk for pk in employee_ids if pk is not None})
+    locked = Employee.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+    return {employee.pk: employee for employee in locked}
+
+
+def assignment_employee_lock(assignment: Assignment) -> None:
+    """The assignments lifecycle's `lock_first`: the employee of `assignment`, as committed."""
+    employees_lock(*Assignment.objects.filter(pk=assignment.pk).values_list("employee", flat=True))
+
+
 def _check_employee_open(assignment: Assignment) -> None:
     if assignment.employee.state == EmployeeState.TERMINATED:
         raise Conflict("The employee is terminated.", code="employee_terminated")
@@ -44,6 +62,8 @@ def assignment_propose(
 ) -> Assignment:
     """Create an assignment in state `proposed`, checked against the rules guarding `propose`,
     with its first log row."""
+    if isinstance(fields.get("employee"), Employee):
+        fields["employee"] = employees_lock(fields["employee"].pk)[fields["employee"].pk]
     assignment = Assignment(created_by=actor if getattr(actor, "pk", None) else None, **fields)
     assignment.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
     _check_employee_open(assignment)
@@ -74,6 +94,10 @@ def assignment_update(
 ) -> Assignment:
     """Change a proposed assignment (re-checked against the `propose` rules); the edit is
     logged as an `update` row with the changed fields and any override or warnings."""
+    moved_to = fields.get("employee")
+    employees = employees_lock(assignment.employee_id, getattr(moved_to, "pk", None))
+    if moved_to is not None and moved_to.pk in employees:
+        fields["employee"] = employees[moved_to.pk]
     locked = Assignment.objects.select_for_update(of=("self",)).get(pk=assignment.pk)
     check_if_match(locked, if_match)
     if locked.state != AssignmentState.PROPOSED:

@@ -158,6 +158,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
         code = exc.code
         detail = str(exc.detail)
         extra.update(exc.extra)
+    elif isinstance(exc.detail, dict) and {"detail", "code"} <= exc.detail.keys():
+        # simplejwt's errors carry {"detail", "code", "messages"} as their detail: its code
+        # (user_inactive, user_not_found, token_not_valid) is the one clients rely on.
+        code = str(exc.detail["code"])
+        detail = str(exc.detail["detail"])
     else:
         code = _first_code(exc.get_codes())
         detail = str(exc.detail)

@@ -28,6 +28,10 @@ class Lifecycle:
     may_transition: Callable[[Any, Any, str], bool]
     state_field: str = "state"
     side_effects: dict[str, list[SideEffect]] = field(default_factory=dict)
+    # Rows locked before the subject's, in the transaction of every transition: e.g. an
+    # assignment's employee, whose other assignments the rules read (no write skew between two
+    # approvals), in the order a termination takes them (employee, then assignments).
+    lock_first: Callable[[Any], None] | None = None
 
     def on(self, transition: str, effect: SideEffect) -> None:
         """Run `effect` inside the transaction after `transition` is applied and logged."""

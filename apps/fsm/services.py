@@ -66,8 +66,9 @@ def transition_apply(
 ) -> tuple[models.Model, TransitionLog]:
     """Run `transition` on `subject` for `actor`, and log it.
 
-    In one transaction: lock the subject's row, check that the actor may see it (404) and run
-    transitions on it (403), that the transition exists (400) and leaves the current state (409),
+    In one transaction: lock the subject's row (after the lifecycle's `lock_first` rows), check
+    that the actor may see it (404) and run transitions on it (403), that the transition exists
+    (400) and leaves the current state (409),
     evaluate the business rules (422 unless an HR admin overrides with a reason), apply, save,
     append the hash-chained log row, run the lifecycle's side effects; after commit, signal.
     `enforce=False` is for side effects of another transition (already authorised): no
@@ -81,6 +82,8 @@ def transition_apply(
             code="unknown_transition",
         )
     with transaction.atomic():
+        if lifecycle.lock_first is not None:
+            lifecycle.lock_first(subject)
         candidates = (
             lifecycle.visible_to(actor) if enforce else lifecycle.model._default_manager.all()
         )

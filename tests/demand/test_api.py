@@ -371,8 +371,9 @@ def test_bad_filters_are_400_problems(as_admin, org, url, params, field):
 
 
 @pytest.mark.parametrize("url", [COVERAGE, SUMMARY])
-def test_unknown_format_is_a_404_problem_not_a_500(as_admin, org, url):
-    problem(as_admin.get(url, {**RANGE, "format": "xml"}), 404)
+def test_unknown_format_is_a_400_problem_not_a_500(as_admin, org, url):
+    body = problem(as_admin.get(url, {**RANGE, "format": "xml"}), 400)
+    assert "format" in body["errors"]
 
 
 def test_the_longest_range_allowed_is_max_weeks(as_admin, org):

@@ -330,7 +330,7 @@ def test_inactive_user_token_is_refused(world, admin_user, as_admin):
     admin_user.save(update_fields=["is_active"])
     response = as_admin.get("/api/v1/employees/")
     assert response.status_code == 401
-    assert response.json()["code"] == "authentication_failed"
+    assert response.json()["code"] == "user_inactive"
     assert "results" not in response.json()
 
 
