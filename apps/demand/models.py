@@ -1,4 +1,4 @@
-"""Coverage requirements: a position's demanded hours over a date range."""
+"""Coverage requirements: a position's demanded hours over a date range; the coverage report."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+from apps.org.models import OrgUnit
 
 
 class CoverageRequirement(models.Model):
@@ -39,3 +41,14 @@ class CoverageRequirement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position_id}: {self.required_hours} h/wk {self.start_date}–{self.end_date}"
+
+
+class CoverageReport(OrgUnit):
+    """The admin's coverage page of an org unit: a proxy, so that the page is listed, linked and
+    permission-checked by the admin like a model, without a table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "coverage report"
+        verbose_name_plural = "coverage report"
+        default_permissions = ("view",)

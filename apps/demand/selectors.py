@@ -19,11 +19,11 @@ from django.db import connections
 from django.db.models import Q, QuerySet
 
 from apps.core.db import read_alias
-from apps.core.weeks import WEEKS_CTE, overlap_days_sql, week_label
+from apps.core.weeks import WEEKS_CTE, overlap_days_sql, week_label, week_range, week_start
 from apps.demand.models import CoverageRequirement
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.offer.selectors import like_patterns
-from apps.org.models import OrgUnit
+from apps.org.models import OrgUnit, Position
 from apps.org.selectors import in_scope_q, scope_paths
 
 
@@ -226,3 +226,68 @@ def _ancestor_paths(path: str) -> list[str]:
     """The paths of a unit and its ancestors: /1/4/9/ → /1/, /1/4/, /1/4/9/."""
     parts = path.strip("/").split("/")
     return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+@dataclass(frozen=True)
+class CoverageReportRow:
+    """One position of the coverage report: its weeks in order and its uncovered hours."""
+
+    position: Position
+    weeks: list[CoverageWeek]
+    uncovered: Decimal  # the sum of the weeks' positive gaps
+
+
+@dataclass(frozen=True)
+class CoverageGap:
+    position: Position
+    week: CoverageWeek
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """Coverage of an org-unit subtree for the admin: the positions with the largest uncovered
+    hours, the unit's totals per week, and the worst position-weeks."""
+
+    unit: OrgUnit
+    weeks: list[dt.date]
+    rows: list[CoverageReportRow]
+    positions: int  # every position of the subtree with demand or assignments in the range
+    totals: list[CoverageWeek]
+    worst: list[CoverageGap]
+
+    @property
+    def truncated(self) -> bool:
+        return len(self.rows) < self.positions
+
+
+def coverage_report(
+    *, unit: OrgUnit, first: dt.date, last: dt.date, rows: int = 60, worst: int = 10
+) -> CoverageReport:
+    """The coverage report of `unit`'s subtree from `first`'s week to `last`'s week (three
+    queries: position-weeks, the unit's totals, the positions shown)."""
+    first, last = week_start(first), week_start(last)
+    cells = coverage_weeks(first=first, last=last, unit_paths=[unit.path])
+    by_position: dict[int, list[CoverageWeek]] = {}
+    for cell in cells:
+        by_position.setdefault(cell.key, []).append(cell)
+    # Over-staffing in one week does not cover a gap in another: only positive gaps count.
+    uncovered = {
+        key: sum((max(w.gap, Decimal(0)) for w in weeks), Decimal(0))
+        for key, weeks in by_position.items()
+    }
+    gaps = sorted((c for c in cells if c.gap > 0), key=lambda c: (-c.gap, c.week_start, c.key))
+    gaps = gaps[:worst]
+    # Largest uncovered hours first; ties by id, so that the page is stable.
+    shown = sorted(by_position, key=lambda key: (-uncovered[key], key))[:rows]
+    positions = Position.objects.select_related("org_unit").in_bulk(
+        {*shown, *(c.key for c in gaps)}
+    )
+    totals = coverage_summary(first=first, last=last, targets=[unit])
+    return CoverageReport(
+        unit=unit,
+        weeks=week_range(first, last),
+        rows=[CoverageReportRow(positions[key], by_position[key], uncovered[key]) for key in shown],
+        positions=len(by_position),
+        totals=totals,
+        worst=[CoverageGap(positions[c.key], c) for c in gaps],
+    )

@@ -33,6 +33,10 @@ class TransitionAdminMixin(FSMAdminMixin):
     def get_fsm_transition_form(self, transition: Any) -> type[forms.Form]:
         return TransitionForm
 
+    def get_help_text(self, transition: Any) -> str:
+        # Shown on the transition page and as the button's tooltip (else the text "None").
+        return transition.custom.get("help_text") or f"New state: {transition.target}."
+
     def _apply_fsm_transition(
         self,
         *,

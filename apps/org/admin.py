@@ -6,9 +6,12 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.safestring import SafeString
 
+from apps.demand.charts import position_chart
 from apps.fsm.admin import TransitionAdminMixin
 from apps.fsm.models import EmployeeTransitionLog
+from apps.offer.charts import employee_chart
 from apps.org import services
 from apps.org.models import Employee, OrgUnit, Position
 from apps.tags.admin import EmployeeTagInline, PositionTagInline, TagInlinesMixin
@@ -42,6 +45,12 @@ class PositionAdmin(TagInlinesMixin, admin.ModelAdmin):  # type: ignore[type-arg
     list_select_related = ("org_unit",)
     date_hierarchy = "start_date"
     inlines = (PositionTagInline,)
+    readonly_fields = ("coming_weeks",)
+
+    @admin.display(description="coming 12 weeks")
+    def coming_weeks(self, obj: Position) -> SafeString | str:
+        """Required vs assigned hours, as a chart."""
+        return position_chart(obj) if obj.pk else "–"
 
 
 class EmployeeLogInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -77,3 +86,9 @@ class EmployeeAdmin(TagInlinesMixin, TransitionAdminMixin, admin.ModelAdmin):  #
     autocomplete_fields = ("org_unit", "user")
     list_select_related = ("org_unit",)
     inlines = (EmployeeTagInline, EmployeeLogInline)
+    readonly_fields = ("coming_weeks",)
+
+    @admin.display(description="coming 12 weeks")
+    def coming_weeks(self, obj: Employee) -> SafeString | str:
+        """Supply vs assigned hours, as a chart."""
+        return employee_chart(obj) if obj.pk else "–"

@@ -81,7 +81,7 @@ class PositionWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
 
 class EmployeeTagSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
     tag = serializers.CharField(source="tag.code")
-    label = serializers.CharField(source="tag.label")
+    label = serializers.CharField(source="tag.label")  # type: ignore[assignment]
     level = serializers.IntegerField()
     valid_from = serializers.DateField()
     valid_until = serializers.DateField(allow_null=True)

@@ -33,6 +33,7 @@ DATABASE_POOL_TIMEOUT = env.get_int("DATABASE_POOL_TIMEOUT", 10)
 REDIS_URL = env.get_str("REDIS_URL")
 CORS_ALLOWED_ORIGINS = env.get_list("CORS_ALLOWED_ORIGINS", [])
 CSRF_TRUSTED_ORIGINS = env.get_list("CSRF_TRUSTED_ORIGINS", CORS_ALLOWED_ORIGINS)
+CSRF_COOKIE_DOMAIN_FROM_ENV = env.get_str("CSRF_COOKIE_DOMAIN")
 COVERIS_PAGE_SIZE = env.get_int("COVERIS_PAGE_SIZE", 25)
 NUM_PROXIES = env.get_int("NUM_PROXIES", 0)
 ACCESS_TOKEN_MINUTES = env.get_int("ACCESS_TOKEN_MINUTES", 15)
@@ -293,6 +294,9 @@ CORS_ALLOW_HEADERS = (
 )
 CORS_EXPOSE_HEADERS = ("etag", "x-request-id", "content-disposition")
 CSRF_COOKIE_SAMESITE = "Lax"
+# An SPA on another host of the same site (app.example.com vs api.example.com) reads the CSRF
+# cookie only if it is set for the parent domain (".example.com"); unset: the API's host.
+CSRF_COOKIE_DOMAIN = CSRF_COOKIE_DOMAIN_FROM_ENV or None
 CSRF_COOKIE_HTTPONLY = False  # the SPA reads it to send X-CSRFToken
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -90,10 +90,17 @@ def test_tag_changes_are_in_the_stream(as_admin, world, admin_user):
 
     employee, _, _ = world
     forklift = TagCatalog.objects.create(code="forklift", label="Forklift", category="cert")
-    tags.employee_tag_add(employee=employee, tag=forklift, level=3,
-                          valid_from=dt.date(2026, 1, 1), actor=admin_user, reason="licence")
-    rows = as_admin.get(
-        f"/api/v1/audit-log/?entity_type=employee&entity_id={employee.pk}").json()["results"]
+    tags.employee_tag_add(
+        employee=employee,
+        tag=forklift,
+        level=3,
+        valid_from=dt.date(2026, 1, 1),
+        actor=admin_user,
+        reason="licence",
+    )
+    rows = as_admin.get(f"/api/v1/audit-log/?entity_type=employee&entity_id={employee.pk}").json()[
+        "results"
+    ]
     assert rows[0]["source"] == "tag_change"
     assert rows[0]["transition"] == "tag.add"
     assert rows[0]["reason"] == "licence"

@@ -5,15 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('org', '0002_initial'),
+        ("org", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='employee',
-            index=models.Index(fields=['last_name', 'first_name', 'id'], name='employee_name_order'),
+            model_name="employee",
+            index=models.Index(
+                fields=["last_name", "first_name", "id"], name="employee_name_order"
+            ),
         ),
     ]

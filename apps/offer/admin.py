@@ -1,0 +1,57 @@
+"""The hours ledger in the Django admin: read-only rows, corrections by the reverse action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from rest_framework.exceptions import APIException
+
+from apps.offer import services
+from apps.offer.models import LedgerEntry
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Entries are append-only: this page shows them and appends reversals, nothing else."""
+
+    list_display = (
+        "at",
+        "employee",
+        "kind",
+        "start_date",
+        "end_date",
+        "hours_per_week",
+        "actor",
+        "reverses",
+    )
+    list_filter = ("kind",)
+    search_fields = ("employee__employee_number", "employee__last_name", "note", "request_id")
+    date_hierarchy = "at"
+    list_select_related = ("employee", "actor", "reverses")
+    actions = ("reverse_entries",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Reverse the selected entries (append corrections)")
+    def reverse_entries(self, request: HttpRequest, queryset: QuerySet[LedgerEntry]) -> None:
+        done = 0
+        for entry in queryset.order_by("id"):
+            try:
+                services.ledger_entry_reverse(
+                    entry=entry, actor=request.user, note="Reversed in the Django admin"
+                )
+                done += 1
+            except APIException as exc:
+                self.message_user(request, f"Entry {entry.pk}: {exc.detail}", messages.ERROR)
+        if done:
+            self.message_user(request, f"{done} entries reversed.", messages.SUCCESS)
