@@ -19,6 +19,7 @@ from apps.business_rules.serializers import (
     BusinessRuleWriteSerializer,
     KindSerializer,
 )
+from apps.core.serializers import reject_body
 from apps.core.viewsets import ServiceModelViewSet
 from apps.users.permissions import AdminOrAuditorReadAdminWrite
 
@@ -45,7 +46,9 @@ class BusinessRuleViewSet(ServiceModelViewSet):
         return services.rule_update(rule=obj, if_match=if_match, **data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.rule_delete(rule=self.get_object())
+        rule = self.get_object()
+        reject_body(request)
+        services.rule_delete(rule=rule)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=KindSerializer(many=True), summary="Evaluator kinds and schemas")

@@ -69,8 +69,9 @@ class DatabaseUnavailableMiddleware:
 
         if not is_database_unavailable(exception):
             return None
-        body = problem(503, "database_unavailable",
-                       "The database is unavailable; try again shortly.", request)
+        body = problem(
+            503, "database_unavailable", "The database is unavailable; try again shortly.", request
+        )
         response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
         response["Retry-After"] = "5"
         return response

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import IO, Any
 
@@ -28,8 +29,30 @@ def read_limited(stream: IO[Any]) -> bytes:
     return raw
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise ParseError(
+                f"Malformed JSON: the key {json.dumps(key)[:100]} appears more than once.",
+                code="duplicate_key",
+            )
+        seen.add(key)
+    return dict(pairs)
+
+
+def reject_duplicate_keys(raw: bytes) -> None:
+    """A 400 `duplicate_key` when an object repeats a key (`{"a": 1, "a": 2}`). JSON parsers keep
+    the last value silently, so a client (or something between it and us) could have one field
+    validated and another stored; refusing is the only reading that cannot be misread."""
+    try:
+        json.loads(raw, object_pairs_hook=_unique_keys)
+    except RecursionError as exc:  # nesting orjson accepts but Python's stack does not
+        raise ParseError("Malformed JSON: nested too deeply.") from exc
+
+
 class JSONParser(BaseParser):
-    """Parses JSON with orjson; rejects NaN/Infinity and non-UTF-8 input as malformed."""
+    """Parses JSON with orjson; rejects NaN/Infinity, non-UTF-8 input and repeated keys."""
 
     media_type = "application/json"
 
@@ -43,6 +66,9 @@ class JSONParser(BaseParser):
         if not raw:
             return {}
         try:
-            return orjson.loads(raw)
+            data = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"Malformed JSON: {exc}") from exc
+        if b":" in raw:  # an object somewhere: orjson kept the last of any repeated key
+            reject_duplicate_keys(raw)
+        return data

@@ -19,3 +19,13 @@ class StrictInputMixin(serializers.Serializer):  # type: ignore[type-arg]
                     {name: ["Unknown field."] for name in unknown}, code="unknown_field"
                 )
         return super().to_internal_value(data)
+
+
+class NoInputSerializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]
+    """The body of an action that takes none: absent, empty or `{}`. Anything else (a field,
+    malformed JSON, another content type) is refused like any other input, not ignored."""
+
+
+def reject_body(request: Any) -> None:
+    """Validate that `request` carries no input (see NoInputSerializer)."""
+    NoInputSerializer(data=request.data).is_valid(raise_exception=True)

@@ -14,8 +14,10 @@ from rest_framework.views import APIView
 
 from apps.core.db import replica_reads
 from apps.core.grid import grid_response
+from apps.core.pagination import CoverisPagination
 from apps.core.renderers import CSVRenderer, JSONRenderer
 from apps.core.reports import ReportQuerySerializer, csv_download, wants_csv
+from apps.core.serializers import reject_body
 from apps.core.viewsets import ServiceModelViewSet
 from apps.core.weeks import week_end
 from apps.demand import selectors, services
@@ -62,7 +64,9 @@ class RequirementViewSet(ServiceModelViewSet):
         return services.requirement_update(requirement=obj, if_match=if_match, **data)
 
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        services.requirement_delete(requirement=self.get_object())
+        requirement = self.get_object()
+        reject_body(request)
+        services.requirement_delete(requirement=requirement)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -87,6 +91,7 @@ class CoverageView(APIView):
     """GET coverage/: per position and week, required, assigned, gap and ratio."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
+    pagination_class = CoverisPagination  # the JSON envelope grid_response writes
     csv_columns = ("position", "week", "week_start", "required", "assigned", "gap", "ratio")
 
     @extend_schema(
@@ -129,6 +134,7 @@ class CoverageSummaryView(APIView):
     """GET coverage/summary/: per org-unit subtree and week (`depth` levels below the unit)."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
+    pagination_class = CoverisPagination  # the JSON envelope grid_response writes
     csv_columns = (
         "org_unit",
         "org_unit_code",

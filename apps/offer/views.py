@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from apps.core.db import replica_reads
 from apps.core.grid import grid_response
+from apps.core.pagination import CoverisPagination
 from apps.core.renderers import CSVRenderer, JSONRenderer
 from apps.core.reports import ReportQuerySerializer, csv_download, wants_csv
 from apps.core.viewsets import ServiceModelViewSet
@@ -78,6 +79,7 @@ class SupplyView(APIView):
     """GET supply/: weekly contract, ledger, supply, assigned and free hours per employee."""
 
     renderer_classes = [JSONRenderer, CSVRenderer]
+    pagination_class = CoverisPagination  # the JSON envelope grid_response writes
     csv_columns = (
         "employee",
         "week",

@@ -70,14 +70,32 @@ def employee_list(*, user: Any) -> QuerySet[Employee]:
 
 
 def employee_list_with_tags(*, user: Any) -> QuerySet[Employee]:
-    """`employee_list` with each employee's tags (and their catalogue entries) prefetched: one
-    extra query per page, whatever its size."""
-    from django.db.models import Prefetch
+    """`employee_list` with each employee's tags as `tag_list` (a JSON array built by
+    PostgreSQL in the same query: no second query, no model per tag)."""
+    from django.contrib.postgres.aggregates import JSONBAgg
+    from django.db.models import F, OuterRef, Subquery
+    from django.db.models.functions import JSONObject
 
     from apps.tags.models import EmployeeTag
 
-    tags = EmployeeTag.objects.select_related("tag").order_by("tag__code", "valid_from")
-    return employee_list(user=user).prefetch_related(Prefetch("tags", queryset=tags))
+    tags = (
+        EmployeeTag.objects.filter(employee=OuterRef("pk"))
+        .values("employee")
+        .annotate(
+            items=JSONBAgg(
+                JSONObject(
+                    tag=F("tag__code"),
+                    label=F("tag__label"),
+                    level=F("level"),
+                    valid_from=F("valid_from"),
+                    valid_until=F("valid_until"),
+                ),
+                order_by=("tag__code", "valid_from"),
+            )
+        )
+        .values("items")
+    )
+    return employee_list(user=user).annotate(tag_list=Subquery(tags))
 
 
 def may_transition_employee(user: Any, employee: Employee, transition: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.serializers import StrictInputMixin
@@ -88,8 +89,10 @@ class EmployeeTagSummarySerializer(serializers.Serializer):  # type: ignore[type
 
 
 class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """An employee with a summary of its org unit and its tags."""
+
     org_unit_summary = OrgUnitSummarySerializer(source="org_unit", read_only=True)
-    tags = EmployeeTagSummarySerializer(many=True, read_only=True)
+    tags = serializers.SerializerMethodField()
 
     class Meta:
         model = Employee
@@ -109,6 +112,23 @@ class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "tags",
         )
         read_only_fields = fields
+
+    @extend_schema_field(EmployeeTagSummarySerializer(many=True))
+    def get_tags(self, employee: Employee) -> list[dict[str, Any]]:
+        annotated = getattr(employee, "tag_list", None)
+        if annotated is not None or hasattr(employee, "tag_list"):
+            return list(annotated or [])
+        rows = employee.tags.select_related("tag").order_by("tag__code", "valid_from")
+        return [
+            {
+                "tag": t.tag.code,
+                "label": t.tag.label,
+                "level": t.level,
+                "valid_from": t.valid_from,
+                "valid_until": t.valid_until,
+            }
+            for t in rows
+        ]
 
 
 class TransitionOptionSerializer(serializers.Serializer):  # type: ignore[type-arg]

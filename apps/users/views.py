@@ -20,6 +20,7 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.core.serializers import reject_body
 from apps.users import services
 from apps.users.authentication import enforce_csrf
 from apps.users.models import User
@@ -122,6 +123,7 @@ class RefreshView(AuthView):
     @extend_schema(request=None, responses={200: UserSerializer}, summary="Rotate the cookies")
     def post(self, request: Request) -> Response:
         enforce_csrf(request)
+        reject_body(request)
         raw = request.COOKIES.get(settings.AUTH_COOKIES["REFRESH"])
         if not raw:
             raise NotAuthenticated("No refresh token cookie.", code="no_refresh_token")
@@ -139,6 +141,7 @@ class LogoutView(AuthView):
     @extend_schema(request=None, responses={204: None}, summary="Log out")
     def post(self, request: Request) -> Response:
         enforce_csrf(request)
+        reject_body(request)
         raw = request.COOKIES.get(settings.AUTH_COOKIES["REFRESH"])
         if raw:
             services.tokens_revoke(raw_refresh=raw)
@@ -232,5 +235,7 @@ class UserViewSet(
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, pk: str | None = None) -> Response:
         """Deactivate the account and revoke its refresh tokens."""
-        user = services.user_deactivate(user=self.get_object())
+        user = self.get_object()
+        reject_body(request)
+        user = services.user_deactivate(user=user)
         return Response(UserSerializer(user).data)

@@ -14,7 +14,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -127,7 +127,7 @@ def main() -> None:
         with connections["replica"].cursor() as cursor:
             cursor.execute("CREATE TABLE replica_write_probe (id int)")
         out["replica_accepts_writes"] = True
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         out["replica_accepts_writes"] = False
         out["replica_write_error"] = type(exc).__name__
     print(json.dumps(out))

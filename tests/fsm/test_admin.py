@@ -62,17 +62,19 @@ def test_logs_are_read_only_in_admin(admin_client_, admin_user):
     detail = admin_client_.get(f"/admin/fsm/employeetransitionlog/{log.pk}/change/")
     assert detail.status_code == 200
     assert b'name="reason"' not in detail.content
-    assert admin_client_.post(
-        f"/admin/fsm/employeetransitionlog/{log.pk}/delete/", {"post": "yes"}
-    ).status_code == 403
+    assert (
+        admin_client_.post(
+            f"/admin/fsm/employeetransitionlog/{log.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
     assert EmployeeTransitionLog.objects.filter(pk=log.pk).exists()
 
 
 def test_org_unit_admin_keeps_paths(admin_client_):
     root = make_unit(code="ROOT")
     response = admin_client_.post(
-        "/admin/org/orgunit/add/", {"code": "KID", "name": "Kid", "parent": root.pk,
-                                    "active": "on"}
+        "/admin/org/orgunit/add/", {"code": "KID", "name": "Kid", "parent": root.pk, "active": "on"}
     )
     assert response.status_code == 302
     kid = OrgUnit.objects.get(code="KID")

@@ -22,8 +22,10 @@ LEGAL = {
     ("return_from_leave", S.ON_LEAVE): S.ACTIVE,
     ("suspend", S.ACTIVE): S.SUSPENDED,
     ("reinstate", S.SUSPENDED): S.ACTIVE,
-    **{("terminate", s): S.TERMINATED for s in (S.CANDIDATE, S.ONBOARDING, S.ACTIVE,
-                                                S.ON_LEAVE, S.SUSPENDED)},
+    **{
+        ("terminate", s): S.TERMINATED
+        for s in (S.CANDIDATE, S.ONBOARDING, S.ACTIVE, S.ON_LEAVE, S.SUSPENDED)
+    },
 }
 TRANSITIONS = sorted({name for name, _ in LEGAL})
 # The shortest way to reach each state from candidate.
@@ -58,8 +60,9 @@ def test_every_edge(state, name, admin_user):
         assert Employee.objects.get(pk=employee.pk).state == state
         assert EmployeeTransitionLog.objects.filter(subject=employee).count() == logs_before
     else:
-        updated, log = transition_apply(subject=employee, transition=name, actor=admin_user,
-                                        reason="because")
+        updated, log = transition_apply(
+            subject=employee, transition=name, actor=admin_user, reason="because"
+        )
         assert updated.state == target
         assert Employee.objects.get(pk=employee.pk).state == target
         assert (log.transition, log.from_state, log.to_state) == (name, state, target)
@@ -70,10 +73,10 @@ def test_every_edge(state, name, admin_user):
 
 def test_available_transitions_follow_state(admin_user, auditor_user):
     employee = employee_in(S.ACTIVE, admin_user)
-    names = {t["name"]: t["target"] for t in available_transitions(subject=employee,
-                                                                   actor=admin_user)}
-    assert names == {"start_leave": "on_leave", "suspend": "suspended",
-                     "terminate": "terminated"}
+    names = {
+        t["name"]: t["target"] for t in available_transitions(subject=employee, actor=admin_user)
+    }
+    assert names == {"start_leave": "on_leave", "suspend": "suspended", "terminate": "terminated"}
     assert available_transitions(subject=employee, actor=auditor_user) == []
 
 

@@ -43,8 +43,7 @@ def race(target, n: int = THREADS) -> list[object]:
 @pytest.mark.parametrize("name", ["start_onboarding", "terminate"])
 def test_exactly_one_of_concurrent_identical_transitions_wins(name, admin_user):
     employee = make_employee(make_unit())
-    results = race(lambda: transition_apply(subject=employee, transition=name,
-                                            actor=admin_user))
+    results = race(lambda: transition_apply(subject=employee, transition=name, actor=admin_user))
     wins = [r for r in results if isinstance(r, tuple)]
     losses = [r for r in results if isinstance(r, TransitionNotAllowed)]
     assert len(wins) == 1, results
@@ -60,8 +59,9 @@ def test_concurrent_different_transitions_keep_state_and_log_consistent(admin_us
     transition_apply(subject=employee, transition="start_onboarding", actor=admin_user)
     transition_apply(subject=employee, transition="activate", actor=admin_user)
     names = ["start_leave", "suspend", "terminate", "start_leave"]
-    results = race(lambda: transition_apply(subject=employee, transition=names.pop(),
-                                            actor=admin_user), n=4)
+    results = race(
+        lambda: transition_apply(subject=employee, transition=names.pop(), actor=admin_user), n=4
+    )
     wins = [r for r in results if isinstance(r, tuple)]
     assert len(wins) >= 1
     employee.refresh_from_db()

@@ -1,0 +1,113 @@
+"""OpenAPI generation: every operation documents the problem documents it can answer with.
+
+drf-spectacular lists only the success response of each operation. Clients (and the schema-driven
+fuzz tests) rely on the schema for the error statuses too, so the hook below adds, per operation,
+the RFC 9457 problem responses the API contract (DESIGN.md section 5) says it may return, marks
+optional query parameters as accepting an empty value (read as absent), and describes CSV reports
+as text.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
+from rest_framework.pagination import CursorPagination
+
+from apps.core.exceptions import PROBLEM_CONTENT_TYPE
+
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details; `code` is stable and machine-readable.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "instance": {"type": "string"},
+        "request_id": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "description": "Field errors: field name to a list of messages (or nested errors).",
+            "additionalProperties": True,
+        },
+        "violations": {
+            "type": "array",
+            "description": "Business-rule violations that blocked the request (422).",
+            "items": {"type": "object", "additionalProperties": True},
+        },
+    },
+    "required": ["type", "title", "status", "detail", "code"],
+}
+
+WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+
+def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
+    """The error statuses `operation` may answer with."""
+    # Throttled everywhere; 503 when the database is unreachable; 406 for an Accept header the
+    # API cannot satisfy (content negotiation runs before the view).
+    statuses = {406, 429, 503}
+    if operation.get("security", [{}]) != [{}]:
+        statuses |= {401, 403}
+    elif method in WRITE_METHODS:
+        # The auth endpoints: wrong credentials or tokens (401), missing CSRF token (403).
+        statuses |= {401, 403}
+    parameters = operation.get("parameters", [])
+    has_query = any(p.get("in") == "query" for p in parameters)
+    if "{" in path or any(p.get("name") in ("page", "cursor") for p in parameters):
+        statuses.add(404)  # an object that does not exist or is outside the caller's scope
+    if has_query or "requestBody" in operation or method in WRITE_METHODS:
+        statuses.add(400)
+    if method in WRITE_METHODS:
+        statuses |= {409, 413, 415, 422}  # conflicts, body size limit, JSON only, rule blocks
+    if method in ("put", "patch"):
+        statuses.add(412)  # If-Match
+    return statuses
+
+
+def _problem_response(status: int) -> dict[str, Any]:
+    return {
+        "description": HTTPStatus(status).phrase,
+        "content": {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
+
+
+def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+    """drf-spectacular POSTPROCESSING_HOOKS entry (see the module's docstring)."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for path, operations in result.get("paths", {}).items():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for parameter in operation.get("parameters", []):
+                # Lists, filters, pagination and reports read `?name=` like an absent parameter
+                # (as HTML forms send empty fields): say so, or clients would think it invalid.
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+            responses = operation["responses"]
+            for response in responses.values():
+                # A CSV report is the rows as text, not the JSON envelope drf-spectacular copies.
+                if "text/csv" in response.get("content", {}):
+                    response["content"]["text/csv"] = {"schema": {"type": "string"}}
+            for status in sorted(_statuses(path, method, operation)):
+                responses.setdefault(str(status), _problem_response(status))
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
+class AutoSchema(_SpectacularAutoSchema):
+    """drf-spectacular's AutoSchema; a cursor-paginated list gets a component of its own.
+
+    Both envelopes of one serializer would otherwise share `Paginated<Name>List`, and whichever
+    came first described the other: the audit-log stream (cursor) was documented with the
+    `count` of the history pages (page numbers).
+    """
+
+    def get_paginated_name(self, serializer_name: str) -> str:
+        name = super().get_paginated_name(serializer_name)
+        if isinstance(self._get_paginator(), CursorPagination):
+            return f"Cursor{name}"
+        return name
