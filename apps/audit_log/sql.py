@@ -40,6 +40,18 @@ SELECT ('tag_change:' || l.id)::text, 'tag_change'::text, l.id::bigint,
        l.subject_type::text, l.subject_id::bigint, ('tag.' || l.action)::text,
        COALESCE(l.before::text, '')::text, COALESCE(l.after::text, '')::text,
        l.actor_id::bigint, l.at, l.reason::text, l.request_id::text,
+       l.metadata || jsonb_build_object('tag', COALESCE(l.after, l.before) -> 'code'),
+       l.prev_hash::text, l.hash::text
+FROM tags_tagchangelog l
+"""
+
+# Version 0004 joined the catalogue for the tag's code; the snapshots carry it, and a join in
+# one branch stops PostgreSQL from merging the branches' index scans.
+TYPED_TAG_CHANGES_WITH_JOIN = """
+SELECT ('tag_change:' || l.id)::text, 'tag_change'::text, l.id::bigint,
+       l.subject_type::text, l.subject_id::bigint, ('tag.' || l.action)::text,
+       COALESCE(l.before::text, '')::text, COALESCE(l.after::text, '')::text,
+       l.actor_id::bigint, l.at, l.reason::text, l.request_id::text,
        l.metadata || jsonb_build_object('tag', t.code), l.prev_hash::text, l.hash::text
 FROM tags_tagchangelog l JOIN tags_tagcatalog t ON t.id = l.tag_id
 """

@@ -10,7 +10,7 @@ from apps.audit_log.sql import (
     LEGACY_EMPLOYEE_TRANSITIONS,
     LEGACY_LEDGER_ENTRIES,
     LEGACY_TAG_CHANGES,
-    TAG_CHANGES,
+    TYPED_TAG_CHANGES_WITH_JOIN,
     view_sql,
 )
 
@@ -19,7 +19,12 @@ class Migration(migrations.Migration):
     dependencies = [("audit_log", "0003_tag_changes_in_view")]
     operations = [
         migrations.RunSQL(
-            view_sql(EMPLOYEE_TRANSITIONS, ASSIGNMENT_TRANSITIONS, LEDGER_ENTRIES, TAG_CHANGES),
+            view_sql(
+                EMPLOYEE_TRANSITIONS,
+                ASSIGNMENT_TRANSITIONS,
+                LEDGER_ENTRIES,
+                TYPED_TAG_CHANGES_WITH_JOIN,
+            ),
             view_sql(
                 LEGACY_EMPLOYEE_TRANSITIONS,
                 LEGACY_ASSIGNMENT_TRANSITIONS,
