@@ -429,6 +429,7 @@ def main() -> int:
     text = "\n".join(lines)
     print("\n" + text)
     if args.write:
+        args.write.parent.mkdir(parents=True, exist_ok=True)
         args.write.write_text(text + "\n")
     return 0
 
