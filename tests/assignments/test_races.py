@@ -9,10 +9,10 @@ from rest_framework.test import APIClient
 from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.fsm.verify import verify_log
 from tests.assignments.conftest import active_employee
+from tests.concurrency import race
 from tests.conftest import bearer
 from tests.factories.assignments import make_assignment, only_rule
 from tests.factories.org import make_position, make_unit
-from tests.fsm.test_races import race
 
 THREADS = 8
 

@@ -2,41 +2,15 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from apps.fsm.exceptions import TransitionNotAllowed
 from apps.fsm.models import EmployeeTransitionLog
 from apps.fsm.services import transition_apply
 from apps.fsm.verify import verify_log
 from apps.org.models import Employee
+from tests.concurrency import THREADS, race
 from tests.factories.org import make_employee, make_unit
-
-THREADS = 8
-
-
-def race(target, n: int = THREADS) -> list[object]:
-    """Run `target` in n threads released together; return what each returned or raised."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = target()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,6 @@ refusing edits, the per-employee hash chain, and concurrent reversals."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +15,7 @@ from apps.fsm.chain import GENESIS
 from apps.fsm.verify import verify_log
 from apps.offer.models import LedgerEntry
 from apps.offer.services import ledger_entry_create, ledger_entry_reverse
+from tests.concurrency import race
 from tests.conftest import bearer
 from tests.factories.org import make_employee, make_unit
 
@@ -481,28 +481,6 @@ def test_a_deleted_row_breaks_the_chain_at_the_next_one(org, admin_user):
 
 
 # --- concurrency --------------------------------------------------------------------------
-
-
-def race(target: Any, n: int = THREADS) -> list[Any]:
-    """Run `target` in n threads released together; return what each returned or raised."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = target()
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

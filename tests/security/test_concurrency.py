@@ -27,11 +27,11 @@ from apps.offer.services import ledger_entry_create
 from apps.org.models import Employee
 from apps.users.models import Role
 from tests.assignments.conftest import active_employee
+from tests.concurrency import race
 from tests.conftest import bearer
 from tests.factories.assignments import make_assignment, only_rule
 from tests.factories.org import make_employee, make_position, make_unit
 from tests.factories.users import UserFactory
-from tests.fsm.test_races import race
 
 THREADS = 6
 

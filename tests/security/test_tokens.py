@@ -28,9 +28,9 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from apps.offer.services import ledger_entry_create
 from apps.users.models import Role, User
 from tests.assignments.conftest import row_counts
+from tests.concurrency import race
 from tests.factories.org import make_employee, make_unit
 from tests.factories.users import PASSWORD, UserFactory
-from tests.fsm.test_races import race
 from tests.security.helpers_tokens import (
     LOGIN,
     LOGOUT,

@@ -13,9 +13,9 @@ from apps.core.exceptions import Conflict
 from apps.fsm.verify import verify_log
 from apps.tags.models import EmployeeTag, TagChangeLog
 from apps.tags.services import employee_tag_add
+from tests.concurrency import THREADS, race
 from tests.factories.org import make_employee, make_unit
 from tests.factories.tags import make_tag
-from tests.fsm.test_races import THREADS, race
 
 
 @pytest.mark.django_db(transaction=True)
