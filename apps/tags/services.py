@@ -5,6 +5,7 @@ transaction, chained per subject under the subject's row lock."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -143,6 +144,42 @@ def tag_catalog_update(
     return locked
 
 
+# --- shared by employee and position tags ---------------------------------------------------------
+
+
+def _locked_attachment(model: type[Any], pk: int) -> Any:
+    """The attachment row, locked, with its catalogue tag; None when it is gone."""
+    return model.objects.select_for_update(of=("self",)).select_related("tag").filter(pk=pk).first()
+
+
+def _detach(
+    *,
+    model: type[Any],
+    pk: int,
+    subject_type: str,
+    subject_id: int,
+    snapshot: Callable[[Any, TagCatalog], dict[str, Any]],
+    reason: str,
+    actor: Any,
+) -> None:
+    """Delete an attachment and log what it was (the caller holds the subject's lock)."""
+    locked = _locked_attachment(model, pk)
+    if locked is None:
+        return  # removed meanwhile: nothing left to do (and nothing to log twice)
+    before = snapshot(locked, locked.tag)
+    locked.delete()
+    _log(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        action=TagAction.REMOVE,
+        tag=locked.tag,
+        before=before,
+        after=None,
+        reason=reason,
+        actor=actor,
+    )
+
+
 # --- employees' tags -----------------------------------------------------------------------------
 
 
@@ -203,11 +240,9 @@ def employee_tag_change(
         message = "The employee and the tag of an employee tag cannot be changed."
         raise ProblemError(message, code="immutable", errors={n: [message] for n in unknown})
     _lock_employee(employee_tag.employee_id)
-    locked: EmployeeTag = (
-        EmployeeTag.objects.select_for_update(of=("self",))
-        .select_related("tag")
-        .get(pk=employee_tag.pk)
-    )
+    locked: EmployeeTag | None = _locked_attachment(EmployeeTag, employee_tag.pk)
+    if locked is None:
+        raise EmployeeTag.DoesNotExist
     check_if_match(locked, if_match)
     changed = [name for name, value in fields.items() if getattr(locked, name) != value]
     if not changed:
@@ -247,23 +282,12 @@ def employee_tag_change(
 def employee_tag_remove(*, employee_tag: EmployeeTag, reason: str = "", actor: Any) -> None:
     """Detach a tag from an employee (logged with what it was)."""
     _lock_employee(employee_tag.employee_id)
-    locked = (
-        EmployeeTag.objects.select_for_update(of=("self",))
-        .select_related("tag")
-        .filter(pk=employee_tag.pk)
-        .first()
-    )
-    if locked is None:
-        return  # removed meanwhile: nothing left to do (and nothing to log twice)
-    before = employee_tag_snapshot(locked, locked.tag)
-    locked.delete()
-    _log(
+    _detach(
+        model=EmployeeTag,
+        pk=employee_tag.pk,
         subject_type=SubjectType.EMPLOYEE,
         subject_id=employee_tag.employee_id,
-        action=TagAction.REMOVE,
-        tag=locked.tag,
-        before=before,
-        after=None,
+        snapshot=employee_tag_snapshot,
         reason=reason,
         actor=actor,
     )
@@ -327,11 +351,9 @@ def position_tag_change(
         message = "The position and the tag of a position tag cannot be changed."
         raise ProblemError(message, code="immutable", errors={n: [message] for n in unknown})
     _lock_position(position_tag.position_id)
-    locked: PositionTag = (
-        PositionTag.objects.select_for_update(of=("self",))
-        .select_related("tag")
-        .get(pk=position_tag.pk)
-    )
+    locked: PositionTag | None = _locked_attachment(PositionTag, position_tag.pk)
+    if locked is None:
+        raise PositionTag.DoesNotExist
     check_if_match(locked, if_match)
     changed = [name for name, value in fields.items() if getattr(locked, name) != value]
     if not changed:
@@ -358,23 +380,12 @@ def position_tag_change(
 def position_tag_remove(*, position_tag: PositionTag, reason: str = "", actor: Any) -> None:
     """Drop a tag from a position's requirements (logged with what it was)."""
     _lock_position(position_tag.position_id)
-    locked = (
-        PositionTag.objects.select_for_update(of=("self",))
-        .select_related("tag")
-        .filter(pk=position_tag.pk)
-        .first()
-    )
-    if locked is None:
-        return
-    before = position_tag_snapshot(locked, locked.tag)
-    locked.delete()
-    _log(
+    _detach(
+        model=PositionTag,
+        pk=position_tag.pk,
         subject_type=SubjectType.POSITION,
         subject_id=position_tag.position_id,
-        action=TagAction.REMOVE,
-        tag=locked.tag,
-        before=before,
-        after=None,
+        snapshot=position_tag_snapshot,
         reason=reason,
         actor=actor,
     )
