@@ -20,7 +20,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = BASE_DIR / ".data" / "postgres"
+# Where `make run` keeps its database; COVERIS_DEVDB_DIR moves it (the tests use a temporary one).
+DATA_DIR = Path(os.environ.get("COVERIS_DEVDB_DIR") or BASE_DIR / ".data" / "postgres")
 
 
 def running_url(pgdata: Path = DATA_DIR) -> str | None:
