@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from apps.assignments.models import Assignment
 from apps.core.serializers import StrictInputMixin
+from apps.fsm.serializers import AvailableTransitionsField
 
 # Plausible assignment dates: far enough from date.min/date.max that the week arithmetic of an
 # evaluation (ISO weeks, the horizon of open-ended assignments) cannot overflow into a 500.
@@ -42,16 +43,11 @@ class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
 
 class AssignmentDetailSerializer(AssignmentSerializer):
-    available_transitions = serializers.SerializerMethodField()
+    available_transitions = AvailableTransitionsField()
 
     class Meta(AssignmentSerializer.Meta):
         fields = (*AssignmentSerializer.Meta.fields, "available_transitions")  # type: ignore[assignment]
         read_only_fields = fields  # type: ignore[assignment]
-
-    def get_available_transitions(self, obj: Assignment) -> list[dict[str, str]]:
-        from apps.fsm.services import available_transitions
-
-        return available_transitions(subject=obj, actor=self.context["request"].user)
 
 
 class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -1,13 +1,34 @@
-"""API shapes of transition requests and history rows (shared by every lifecycle)."""
+"""API shapes of transitions, shared by every lifecycle (history rows are audit rows)."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.serializers import StrictInputMixin
+from apps.fsm.services import available_transitions
 
 
 class TransitionInputSerializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]
     transition = serializers.CharField(max_length=64)
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="")
     override = serializers.BooleanField(default=False)
+
+
+class TransitionOptionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    name = serializers.CharField()
+    target = serializers.CharField()
+
+
+@extend_schema_field(TransitionOptionSerializer(many=True))
+class AvailableTransitionsField(serializers.Field):  # type: ignore[type-arg]
+    """The transitions the requesting user may run on the subject now: [{"name", "target"}]."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.update(source="*", read_only=True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, subject: Any) -> list[dict[str, str]]:
+        return available_transitions(subject=subject, actor=self.context["request"].user)

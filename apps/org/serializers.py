@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.serializers import StrictInputMixin
+from apps.fsm.serializers import AvailableTransitionsField
 from apps.org.models import Employee, OrgUnit, Position
 
 
@@ -131,22 +132,12 @@ class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-class TransitionOptionSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    name = serializers.CharField()
-    target = serializers.CharField()
-
-
 class EmployeeDetailSerializer(EmployeeSerializer):
-    available_transitions = serializers.SerializerMethodField()
+    available_transitions = AvailableTransitionsField()
 
     class Meta(EmployeeSerializer.Meta):
         fields = (*EmployeeSerializer.Meta.fields, "available_transitions")  # type: ignore[assignment]
         read_only_fields = fields  # type: ignore[assignment]
-
-    def get_available_transitions(self, employee: Employee) -> list[dict[str, str]]:
-        from apps.fsm.services import available_transitions
-
-        return available_transitions(subject=employee, actor=self.context["request"].user)
 
 
 class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
