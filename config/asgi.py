@@ -2,8 +2,13 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+django.setup(set_prefix=False)
 
-application = get_asgi_application()
+from django.conf import settings  # noqa: E402
+
+from apps.core.asgi import ASGIHandler  # noqa: E402
+
+application = ASGIHandler(threads=settings.ASGI_THREADS)

@@ -46,12 +46,28 @@ def _is_integer(model: Any, field_name: str) -> bool:
     return isinstance(field, models.IntegerField)
 
 
+def _names_filter(param: str, filters: Any) -> bool:
+    """Could query parameter `param` be read by one of `filters`? Range filters read
+    `<name>_after`, `<name>_min` and the like, so a prefix counts."""
+    return any(param == name or param.startswith(f"{name}_") for name in filters)
+
+
 class FilterBackend(DjangoFilterBackend):
     """DEFAULT_FILTER_BACKENDS' django-filter backend: a filter value of the wrong type is a 400.
 
     Booleans take true/false only (see StrictNullBooleanField); a NumberFilter on an integer
     column takes whole numbers only (django-filter reads `?level=2.5` as a decimal, matching
     nothing, where the schema promises an integer)."""
+
+    def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
+        # A request naming none of the filters (the common first page) gets the queryset as it
+        # is: building and validating an empty filter form costs ~0.7 ms and filters nothing.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not any(
+            _names_filter(param, filterset_class.base_filters) for param in request.query_params
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request: Any, queryset: Any, view: Any) -> Any:
         filterset = super().get_filterset(request, queryset, view)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -69,33 +70,28 @@ def employee_list(*, user: Any) -> QuerySet[Employee]:
     return _scoped(qs, user, "org_unit__path").order_by("last_name", "first_name", "id")
 
 
-def employee_list_with_tags(*, user: Any) -> QuerySet[Employee]:
-    """`employee_list` with each employee's tags as `tag_list` (a JSON array built by
-    PostgreSQL in the same query: no second query, no model per tag)."""
-    from django.contrib.postgres.aggregates import JSONBAgg
-    from django.db.models import F, OuterRef, Subquery
-    from django.db.models.functions import JSONObject
-
+def employee_tags(employee_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each employee's tags as the API shows them (code, label, level, validity as ISO dates),
+    by tag code then start: one query for a page of employees, no model per tag."""
     from apps.tags.models import EmployeeTag
 
-    tags = (
-        EmployeeTag.objects.filter(employee=OuterRef("pk"))
-        .values("employee")
-        .annotate(
-            items=JSONBAgg(
-                JSONObject(
-                    tag=F("tag__code"),
-                    label=F("tag__label"),
-                    level=F("level"),
-                    valid_from=F("valid_from"),
-                    valid_until=F("valid_until"),
-                ),
-                order_by=("tag__code", "valid_from"),
-            )
-        )
-        .values("items")
+    tags: dict[int, list[dict[str, Any]]] = {pk: [] for pk in employee_ids}
+    rows = (
+        EmployeeTag.objects.filter(employee_id__in=list(tags))
+        .order_by("employee_id", "tag__code", "valid_from")
+        .values_list("employee_id", "tag__code", "tag__label", "level", "valid_from", "valid_until")
     )
-    return employee_list(user=user).annotate(tag_list=Subquery(tags))
+    for employee_id, code, label, level, valid_from, valid_until in rows:
+        tags[employee_id].append(
+            {
+                "tag": code,
+                "label": label,
+                "level": level,
+                "valid_from": valid_from.isoformat(),
+                "valid_until": valid_until.isoformat() if valid_until is not None else None,
+            }
+        )
+    return tags
 
 
 def may_transition_employee(user: Any, employee: Employee, transition: str) -> bool:

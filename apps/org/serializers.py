@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from apps.core.serializers import StrictInputMixin
 from apps.fsm.serializers import AvailableTransitionsField
+from apps.org import selectors
 from apps.org.models import Employee, OrgUnit, Position
 
 
@@ -116,20 +117,52 @@ class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     @extend_schema_field(EmployeeTagSummarySerializer(many=True))
     def get_tags(self, employee: Employee) -> list[dict[str, Any]]:
-        annotated = getattr(employee, "tag_list", None)
-        if annotated is not None or hasattr(employee, "tag_list"):
-            return list(annotated or [])
-        rows = employee.tags.select_related("tag").order_by("tag__code", "valid_from")
-        return [
-            {
-                "tag": t.tag.code,
-                "label": t.tag.label,
-                "level": t.level,
-                "valid_from": t.valid_from,
-                "valid_until": t.valid_until,
-            }
-            for t in rows
-        ]
+        return selectors.employee_tags([employee.pk])[employee.pk]
+
+
+# The employees list's fast path (ServiceModelViewSet.list_values): the `.values()` columns of
+# `selectors.employee_list` and the row (+ its tags) -> EmployeeSerializer output mapping.
+# tests/org/test_employee_rows.py holds the two representations equal.
+EMPLOYEE_ROW_VALUES = (
+    "id",
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "org_unit",
+    "org_unit__code",
+    "org_unit__name",
+    "contract_hours",
+    "hire_date",
+    "termination_date",
+    "state",
+    "user",
+)
+
+
+def employee_row(row: dict[str, Any], tags: list[dict[str, Any]]) -> dict[str, Any]:
+    """What EmployeeSerializer gives for the employee in `row` with `tags` (from
+    `selectors.employee_tags`): dates ISO, hours as "40.00"."""
+    end = row["termination_date"]
+    return {
+        "id": row["id"],
+        "employee_number": row["employee_number"],
+        "first_name": row["first_name"],
+        "last_name": row["last_name"],
+        "email": row["email"],
+        "org_unit": row["org_unit"],
+        "org_unit_summary": {
+            "id": row["org_unit"],
+            "code": row["org_unit__code"],
+            "name": row["org_unit__name"],
+        },
+        "contract_hours": f"{row['contract_hours']:f}",
+        "hire_date": row["hire_date"].isoformat(),
+        "termination_date": end.isoformat() if end is not None else None,
+        "state": row["state"],
+        "user": row["user"],
+        "tags": tags,
+    }
 
 
 class EmployeeDetailSerializer(EmployeeSerializer):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -16,6 +17,7 @@ from apps.org import selectors, services
 from apps.org.filters import EmployeeFilter, OrgUnitFilter, PositionFilter
 from apps.org.models import Employee, OrgUnit, Position
 from apps.org.serializers import (
+    EMPLOYEE_ROW_VALUES,
     EmployeeDetailSerializer,
     EmployeeSerializer,
     EmployeeWriteSerializer,
@@ -23,6 +25,7 @@ from apps.org.serializers import (
     OrgUnitWriteSerializer,
     PositionSerializer,
     PositionWriteSerializer,
+    employee_row,
 )
 from apps.tags.serializers import CandidateSerializer
 from apps.tags.views import CANDIDATE_PARAMETERS, candidates_response
@@ -95,11 +98,14 @@ class EmployeeViewSet(TransitionActionsMixin, ServiceModelViewSet):
     filterset_class = EmployeeFilter
     search_fields = ("employee_number", "first_name", "last_name", "email")
     ordering_fields = ("employee_number", "last_name", "hire_date", "state", "contract_hours")
+    list_values = EMPLOYEE_ROW_VALUES
 
     def get_queryset(self) -> QuerySet[Employee]:
-        if self.action in ("list", "retrieve"):
-            return selectors.employee_list_with_tags(user=self.request.user)
         return selectors.employee_list(user=self.request.user)
+
+    def list_rows(self, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
+        tags = selectors.employee_tags(row["id"] for row in rows)
+        return [employee_row(row, tags[row["id"]]) for row in rows]
 
     def perform_service_create(self, data: dict[str, Any]) -> Employee:
         return services.employee_create(**data)

@@ -99,6 +99,9 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
+# Requests one uvicorn worker runs at once, each on its own thread (apps/core/asgi.py); each holds
+# at most one database connection.
+ASGI_THREADS = env.get_int("ASGI_THREADS", 1)
 
 TEMPLATES = [
     {

@@ -1,0 +1,38 @@
+"""A URLconf for tests/core/test_asgi.py: views that show which thread served them, and whether
+two requests were running at the same time."""
+
+from __future__ import annotations
+
+import threading
+
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+# Two requests that reach `meet` at the same time both pass it; a request alone waits `timeout`
+# seconds and gives up. The tests put in a fresh one with `reset`.
+barrier = threading.Barrier(2, timeout=1)
+
+
+def reset(timeout: float) -> None:
+    global barrier
+    barrier = threading.Barrier(2, timeout=timeout)
+
+
+def meet(request: HttpRequest) -> JsonResponse:
+    """Wait for one other request: `together` says whether it came while this one waited."""
+    try:
+        barrier.wait()
+        together = True
+    except threading.BrokenBarrierError:
+        together = False
+    return JsonResponse({"together": together, "thread": threading.current_thread().name})
+
+
+def whoami(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"thread": threading.current_thread().name})
+
+
+urlpatterns = [
+    path("meet", meet),
+    path("whoami", whoami),
+]

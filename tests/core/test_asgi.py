@@ -1,0 +1,215 @@
+"""The ASGI handler uvicorn serves (apps/core/asgi.py), driven as uvicorn drives it.
+
+A request through it gets the same answer and headers as through Django's own handler. A worker
+with `threads=N` runs at most N requests at once, each on its own thread, and everything
+synchronous in one request (request signals, middleware, view) runs on one thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from collections.abc import Callable, Iterator, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.signals import request_finished, request_started
+from django.db import connections
+from django.test import override_settings
+
+from apps.core.asgi import ASGIHandler
+from tests.core import asgi_urls
+
+# The autouse cache fixture clears the (database) cache, so every test needs the database.
+pytestmark = pytest.mark.django_db
+
+TEST_URLS = "tests.core.asgi_urls"
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+async def request(handler: ASGIHandler, path: str) -> Response:
+    """GET `path` the way uvicorn would, from a client that stays connected until the answer."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    body_sent = False
+    never = asyncio.Event()
+    messages: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal body_sent
+        if not body_sent:
+            body_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        # Django listens for a disconnect while the view runs and cancels this when it is done.
+        await never.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        messages.append(message)
+
+    await handler(scope, receive, send)
+    start = messages[0]
+    assert start["type"] == "http.response.start"
+    return Response(
+        status=start["status"],
+        headers={name.decode().lower(): value.decode() for name, value in start["headers"]},
+        body=b"".join(m.get("body", b"") for m in messages[1:]),
+    )
+
+
+def get(handler: ASGIHandler, path: str) -> Response:
+    return asyncio.run(request(handler, path))
+
+
+def get_together(handler: ASGIHandler, *paths: str) -> list[Response]:
+    """Send every request at once (as one worker's event loop receives them) and wait for all."""
+
+    async def run() -> list[Response]:
+        return list(await asyncio.gather(*(request(handler, path) for path in paths)))
+
+    return asyncio.run(run())
+
+
+@pytest.fixture
+def make_handler() -> Iterator[Callable[..., ASGIHandler]]:
+    """ASGIHandler(threads=...), its threads' database connections closed and threads ended
+    after the test (the test database cannot be dropped while they hold connections)."""
+    handlers: list[ASGIHandler] = []
+
+    def make(threads: int = 1) -> ASGIHandler:
+        handler = ASGIHandler(threads=threads)
+        handlers.append(handler)
+        return handler
+
+    yield make
+    for handler in handlers:
+        for executor in handler.executors:
+            executor.submit(connections.close_all).result(timeout=10)
+            executor.shutdown(wait=True)
+
+
+@pytest.fixture
+def meeting_point() -> Iterator[None]:
+    """The test URLconf, with a fresh barrier (a broken one would fail every later wait)."""
+    with override_settings(ROOT_URLCONF=TEST_URLS):
+        yield
+    asgi_urls.reset(timeout=1)
+
+
+def test_a_get_answers_200_with_the_security_headers_and_a_request_id(make_handler):
+    response = get(make_handler(), "/healthz")
+    assert response.status == 200
+    assert response.json() == {"status": "ok"}
+    assert len(response.headers["x-request-id"]) == 32
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "same-origin"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_reaches_the_database_from_its_thread(make_handler):
+    response = get(make_handler(), "/readyz")
+    assert response.status == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.usefixtures("meeting_point")
+def test_two_threads_run_two_requests_at_once(make_handler):
+    # Generous: the requests meet within milliseconds; the timeout only bounds a failure.
+    asgi_urls.reset(timeout=10)
+    first, second = get_together(make_handler(threads=2), "/meet", "/meet")
+    assert first.status == second.status == 200
+    assert first.json()["together"] is True
+    assert second.json()["together"] is True
+    threads = {first.json()["thread"], second.json()["thread"]}
+    assert len(threads) == 2
+    assert all(name.startswith("django-sync-") for name in threads)
+
+
+@pytest.mark.usefixtures("meeting_point")
+def test_one_thread_runs_one_request_at_a_time(make_handler):
+    # The first request waits alone until the timeout; the second starts only after it is done
+    # (and finds the barrier broken).
+    asgi_urls.reset(timeout=1)
+    first, second = get_together(make_handler(threads=1), "/meet", "/meet")
+    assert first.status == second.status == 200
+    assert first.json()["together"] is False
+    assert second.json()["together"] is False
+    # ThreadPoolExecutor names its thread "<prefix>_0".
+    assert first.json()["thread"] == second.json()["thread"] == "django-sync-0_0"
+
+
+@override_settings(ROOT_URLCONF=TEST_URLS)
+def test_request_signals_middleware_and_view_share_one_thread(make_handler):
+    seen: dict[str, str] = {}
+
+    def started(**kwargs: Any) -> None:
+        seen["request_started"] = threading.current_thread().name
+
+    def finished(**kwargs: Any) -> None:
+        seen["request_finished"] = threading.current_thread().name
+
+    # Django sends request_started with `asend` (sync receivers go through sync_to_async) and
+    # request_finished from `response.close()` under sync_to_async: both are thread-sensitive,
+    # so they run on the request's executor thread, like the middleware and the view.
+    request_started.connect(started, sender=ASGIHandler, weak=False)
+    request_finished.connect(finished, weak=False)
+    try:
+        response = get(make_handler(threads=2), "/whoami")
+    finally:
+        request_started.disconnect(started, sender=ASGIHandler)
+        request_finished.disconnect(finished)
+    view_thread = response.json()["thread"]
+    assert view_thread.startswith("django-sync-")
+    assert seen == {"request_started": view_thread, "request_finished": view_thread}
+    assert threading.current_thread().name != view_thread
+
+
+@pytest.mark.parametrize("threads", [0, -1])
+def test_a_worker_needs_at_least_one_thread(threads):
+    with pytest.raises(ValueError, match="at least 1"):
+        ASGIHandler(threads=threads)
+
+
+def test_only_http_connections_are_served(make_handler):
+    async def receive() -> dict[str, Any]:
+        return {"type": "lifespan.startup"}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        pass
+
+    with pytest.raises(ValueError, match="lifespan"):
+        asyncio.run(make_handler()({"type": "lifespan"}, receive, send))
+
+
+def test_the_entry_point_serves_this_handler():
+    from django.conf import settings
+
+    from config.asgi import application
+
+    assert isinstance(application, ASGIHandler)
+    assert len(application.executors) == settings.ASGI_THREADS
