@@ -82,7 +82,7 @@ db-status: install ## is the embedded PostgreSQL running?
 bench: install ## load test: uvicorn (2 workers, production settings) vs baselines and gunicorn, with wrk
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	@if [ -n "$$DATABASE_URL" ]; then echo "make bench uses its own embedded database"; fi
-	$(PY) bench/load.py --seconds $${BENCH_SECONDS:-8} --write artifacts/bench.md
+	$(PY) bench/load.py --seconds $${BENCH_SECONDS:-5} --rounds $${BENCH_ROUNDS:-5} --write artifacts/bench.md
 
 bench-coverage: install ## coverage summary at 10k employees: API vs selector vs raw SQL (throwaway DB)
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/coverage.py; \

@@ -1,25 +1,28 @@
 """The ASGI handler uvicorn serves: Django's own, run the way a sync worker runs.
 
 Django's `ASGIHandler` gives every request a new thread (a `ThreadSensitiveContext` with its
-own single-thread executor, started and joined per request) and, because the view is
-synchronous, crosses between the event loop and that thread at every async-capable middleware
-(`MiddlewareMixin.__acall__` hops twice for each). With DRF's synchronous views and the
-synchronous middleware this project uses, that costs about 1.5 ms per request and lets one
-worker run as many requests at once as it has connections, all fighting for the GIL.
+own single-thread executor, started and joined per request), lets one worker run as many
+requests at once as it has open connections, all fighting for the GIL, and, because the views
+are synchronous, hands each request between the event loop and a thread many times: for the
+request_started signal, twice per `MiddlewareMixin` middleware, for the view, and for
+`response.close()`. On a busy machine every hand-over waits for the scheduler.
 
-This subclass keeps Django's request parsing, disconnect handling and response streaming, and
-changes two things:
+This subclass keeps Django's request class, body reading and response sending, and changes:
 
-- the middleware chain is loaded synchronously, so a request crosses into its thread once for
-  the whole chain and view (plus Django's own hops for the request signals);
+- the middleware chain is loaded synchronously, and one call on the request's thread runs
+  the request_started signal, the chain and the view, and (for a response that is not
+  streamed) `response.close()`, which returns the database connection to the pool before the
+  body goes out; the event loop then sends it. One hand-over per request, not a dozen.
 - requests run on a fixed set of `ASGI_THREADS` single-thread executors per worker (default
   1), each request on the least busy one, so a worker runs at most that many requests at once
-  and holds at most that many database connections — the pool sizing in docs/SCALING.md;
-- a streaming response with a synchronous iterator (the audit-log CSV export) is read on the
-  request's thread `STREAM_BATCH` parts at a time and sent as it is read. Django's own handler
-  reads such an iterator to the end into memory before sending a byte.
+  and holds at most that many database connections (docs/SCALING.md, pool sizing).
+- a streamed response with a synchronous iterator (the audit-log CSV export) is read on the
+  request's thread `STREAM_BATCH` parts at a time and sent as it is read, then closed there.
+  Django's own handler reads such an iterator to the end into memory before sending a byte.
 
-The thread-sensitive guarantee holds: everything synchronous in one request runs on one thread.
+Django's handler also watches for a client disconnect while the view runs, to cancel it; a
+synchronous view cannot be cancelled, so that watch is dropped. Everything synchronous in one
+request runs on one thread (the thread-sensitive guarantee Django's database layer needs).
 """
 
 from __future__ import annotations
@@ -27,11 +30,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
-from typing import Any, cast
+from typing import IO, Any, cast
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core import signals
+from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
-from django.http import HttpRequest, HttpResponseBase, StreamingHttpResponse
+from django.core.handlers.asgi import get_script_prefix
+from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
+from django.urls import set_script_prefix
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]
@@ -65,13 +72,40 @@ class ASGIHandler(DjangoASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
 
-    async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        try:
+            response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
+            try:
+                await self.send_response(response, send)
+            finally:
+                if response.streaming:
+                    await sync_to_async(response.close, thread_sensitive=True)()
+        finally:
+            body_file.close()
+
+    def respond(self, scope: Scope, body_file: IO[bytes]) -> HttpResponseBase:
+        """On the request's thread: the response, already closed unless it is streamed."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__  # type: ignore[attr-defined]
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        assert response is not None
+        if not response.streaming:
+            response.close()  # request_finished: the connection goes back to the pool
+        return response
 
     async def send_response(self, response: HttpResponseBase, send: Send) -> None:
         if isinstance(response, StreamingHttpResponse) and not response.is_async:
-            # The closers of the original iterator stay on the response: Django calls them in
-            # response.close() once the last part is sent.
+            # The closers of the original iterator stay on the response: handle() calls them
+            # through response.close() once the last part is sent.
             parts = cast(Iterator[bytes], response.streaming_content)
             response.streaming_content = read_in_thread(iter(parts))
         await super().send_response(response, send)
