@@ -47,6 +47,7 @@ class Result:
     p99: float
     errors: int
     requests: int
+    first_error: str = ""
 
 
 def free_port() -> int:
@@ -172,9 +173,11 @@ def wrk(
     if run.stderr.strip():
         raise SystemExit(f"wrk failed for {path}: {run.stderr.strip()[:500]}")
     out = run.stdout
+    first_error = ""
     for line in out.splitlines():
-        if line.startswith("FIRST-ERROR"):
-            print(f"  {path}: {line}", flush=True)
+        if line.startswith("FIRST-ERROR") and not first_error:
+            first_error = line.removeprefix("FIRST-ERROR ").strip()
+            print(f"  {path}: {first_error}", flush=True)
 
     def latency(label: str) -> float:
         match = re.search(rf"^PCT {label} ([\d.]+)$", out, re.M)
@@ -189,7 +192,9 @@ def wrk(
     errors = int(non2xx.group(1)) if non2xx else 0
     if socket_errors:
         errors += sum(int(x) for x in socket_errors.groups())
-    return Result(path, rps, latency("50"), latency("95"), latency("99"), errors, total)
+    return Result(
+        path, rps, latency("50"), latency("95"), latency("99"), errors, total, first_error
+    )
 
 
 def serve(cmd: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
@@ -285,6 +290,7 @@ class Step:
             middle.p99,
             sum(r.errors for r in self.runs),
             sum(r.requests for r in self.runs),
+            next((r.first_error for r in self.runs if r.first_error), ""),
         )
 
 
@@ -449,6 +455,12 @@ def main() -> int:
             stop(server)
         if (pgdata / "postmaster.pid").exists():
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=pg_user)
+        # The servers log warnings and errors only (4xx, 5xx): keep them for a look afterwards.
+        logs = ROOT / "artifacts"
+        logs.mkdir(exist_ok=True)
+        for name in ("uvicorn", "gunicorn"):
+            if (base / f"{name}.log").exists():
+                shutil.copyfile(base / f"{name}.log", logs / f"bench-{name}.log")
         subprocess.run(["rm", "-rf", str(base)], check=False)
 
     results = [step.median() for step in plan]
@@ -493,6 +505,7 @@ def main() -> int:
         f"100 ms: {', '.join(r.name for r in reads if r.p95 < 100) or 'none'}",
         f"- errors: **{errors}** (target 0: {'met' if errors == 0 else 'NOT met'})",
     ]
+    lines += [f"  - first error of {r.name}: `{r.first_error}`" for r in results if r.first_error]
     text = "\n".join(lines)
     print("\n" + text)
     if args.write:
