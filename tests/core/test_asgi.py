@@ -8,10 +8,8 @@ synchronous in one request (request signals, middleware, view) runs on one threa
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 from collections.abc import Callable, Iterator, MutableMapping
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -21,76 +19,12 @@ from django.test import override_settings
 
 from apps.core.asgi import ASGIHandler
 from tests.core import asgi_urls
+from tests.core.asgi_client import get, get_together
 
 # The autouse cache fixture clears the (database) cache, so every test needs the database.
 pytestmark = pytest.mark.django_db
 
 TEST_URLS = "tests.core.asgi_urls"
-
-
-@dataclass
-class Response:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
-async def request(handler: ASGIHandler, path: str) -> Response:
-    """GET `path` the way uvicorn would, from a client that stays connected until the answer."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.3"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("testserver", 80),
-    }
-    body_sent = False
-    never = asyncio.Event()
-    messages: list[MutableMapping[str, Any]] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal body_sent
-        if not body_sent:
-            body_sent = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        # Django listens for a disconnect while the view runs and cancels this when it is done.
-        await never.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        messages.append(message)
-
-    await handler(scope, receive, send)
-    start = messages[0]
-    assert start["type"] == "http.response.start"
-    return Response(
-        status=start["status"],
-        headers={name.decode().lower(): value.decode() for name, value in start["headers"]},
-        body=b"".join(m.get("body", b"") for m in messages[1:]),
-    )
-
-
-def get(handler: ASGIHandler, path: str) -> Response:
-    return asyncio.run(request(handler, path))
-
-
-def get_together(handler: ASGIHandler, *paths: str) -> list[Response]:
-    """Send every request at once (as one worker's event loop receives them) and wait for all."""
-
-    async def run() -> list[Response]:
-        return list(await asyncio.gather(*(request(handler, path) for path in paths)))
-
-    return asyncio.run(run())
 
 
 @pytest.fixture

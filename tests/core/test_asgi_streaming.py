@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 import pytest
@@ -15,6 +15,7 @@ from django.test import override_settings
 from django.urls import path
 
 from apps.core.asgi import STREAM_BATCH, ASGIHandler
+from tests.core.asgi_client import Response, request
 
 PARTS = 1000
 produced: list[str] = []
@@ -38,45 +39,15 @@ urlpatterns = [path("stream/", stream)]
 pytestmark = pytest.mark.django_db  # the shared cache the suite clears lives in the database
 
 
-def get(handler: ASGIHandler, url: str) -> tuple[list[dict[str, Any]], list[int]]:
-    """The messages sent, and how many parts had been produced at each body message."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": url,
-        "raw_path": url.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 5000),
-        "server": ("testserver", 80),
-    }
-    sent: list[dict[str, Any]] = []
+def get(handler: ASGIHandler, url: str) -> tuple[Response, list[int]]:
+    """The response, and how many parts had been produced when each body message went out."""
     seen: list[int] = []
 
-    async def run() -> None:
-        done = asyncio.Event()
-        request = [{"type": "http.request", "body": b"", "more_body": False}]
+    def count(message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.body":
+            seen.append(len(produced))
 
-        async def receive() -> dict[str, Any]:
-            if request:
-                return request.pop()
-            await done.wait()
-            return {"type": "http.disconnect"}
-
-        async def send(message: dict[str, Any]) -> None:
-            sent.append(message)
-            if message["type"] == "http.response.body":
-                seen.append(len(produced))
-
-        await handler(scope, receive, send)
-        done.set()
-
-    asyncio.run(run())
-    return sent, seen
+    return asyncio.run(request(handler, url, on_send=count)), seen
 
 
 @pytest.fixture(autouse=True)
@@ -87,10 +58,9 @@ def _reset() -> None:
 
 @override_settings(ROOT_URLCONF=__name__)
 def test_a_streamed_body_leaves_before_it_is_read_to_the_end() -> None:
-    sent, seen = get(ASGIHandler(), "/stream/")
-    assert sent[0]["status"] == 200
-    body = b"".join(m.get("body", b"") for m in sent[1:])
-    assert body.decode().splitlines() == [str(n) for n in range(PARTS)]
+    response, seen = get(ASGIHandler(), "/stream/")
+    assert response.status == 200
+    assert response.body.decode().splitlines() == [str(n) for n in range(PARTS)]
     assert seen[0] <= STREAM_BATCH < PARTS  # the first part went out with one batch read
     assert closed == [True]
 
