@@ -276,7 +276,7 @@ class Step:
     auth: bool = True
     script: str | None = None
     runs: list[Result] = field(default_factory=list)
-    used: int = 0  # requests made so far (the transition script starts after them)
+    offset: int = 0  # each wrk thread's first request index (the transition script's ids)
 
     def median(self) -> Result:
         """The run with the median req/s, its errors the sum over every run."""
@@ -435,12 +435,16 @@ def main() -> int:
 
         def measure(step: Step, seconds: int) -> Result:
             token = tokens[step.server] if step.auth else ""
-            # The transition script continues after the ids earlier runs approved.
-            offset = (str(step.used + CONNECTIONS),) if step.script else ()
+            # The transition script continues after the ids earlier runs approved: each of the
+            # 2 wrk threads takes every other id, so a thread's counter moves on by about half
+            # the run's requests (plus slack for an uneven split).
+            offset = (str(step.offset),) if step.script else ()
             result = wrk(
                 ports[step.server], step.path, seconds, token, step.script, script_args=offset
             )
-            step.used += result.requests
+            step.offset += -(-result.requests // 2) + CONNECTIONS
+            if step.script and 2 * step.offset > len(prepared["assignments"]):
+                print(f"bench: {step.name}: proposed assignments run out; later runs re-approve")
             return result
 
         for step in plan:
