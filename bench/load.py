@@ -48,6 +48,7 @@ class Result:
     errors: int
     requests: int
     first_error: str = ""
+    counter: int = 0  # the transition script: the furthest per-thread counter
 
 
 def free_port() -> int:
@@ -108,6 +109,7 @@ function done(summary, latency, requests)
   for _, p in pairs({50, 95, 99}) do
     io.write(string.format("PCT %d %.3f\n", p, latency:percentile(p) / 1000.0))
   end
+  if report_counters then report_counters() end
 end
 """
 
@@ -115,7 +117,7 @@ TRANSITION_LUA = r"""
 -- Each request approves the next proposed assignment: threads take disjoint slices and a run
 -- starts after the ids an earlier run (the warm-up) used.
 local ids = {{{ids}}}
-local counter = 0
+counter = 0  -- a global: done() reads it from each thread
 local threads = {{}}
 function setup(thread)
   thread:set("slice", #threads)
@@ -123,6 +125,14 @@ function setup(thread)
 end
 function init(args)
   counter = tonumber(args[1] or "0")
+end
+function report_counters()
+  -- The furthest any thread got: the next run starts there, so no id is approved twice.
+  local furthest = 0
+  for _, thread in ipairs(threads) do
+    furthest = math.max(furthest, thread:get("counter"))
+  end
+  io.write(string.format("COUNTER %d\n", furthest))
 end
 local reported = false
 function response(status, headers, body)
@@ -192,8 +202,17 @@ def wrk(
     errors = int(non2xx.group(1)) if non2xx else 0
     if socket_errors:
         errors += sum(int(x) for x in socket_errors.groups())
+    counter = re.search(r"^COUNTER (\d+)$", out, re.M)
     return Result(
-        path, rps, latency("50"), latency("95"), latency("99"), errors, total, first_error
+        path,
+        rps,
+        latency("50"),
+        latency("95"),
+        latency("99"),
+        errors,
+        total,
+        first_error,
+        int(counter.group(1)) if counter else 0,
     )
 
 
@@ -276,7 +295,7 @@ class Step:
     auth: bool = True
     script: str | None = None
     runs: list[Result] = field(default_factory=list)
-    offset: int = 0  # each wrk thread's first request index (the transition script's ids)
+    offset: int = 0  # where each wrk thread's counter starts (the transition script's ids)
 
     def median(self) -> Result:
         """The run with the median req/s, its errors the sum over every run."""
@@ -435,14 +454,14 @@ def main() -> int:
 
         def measure(step: Step, seconds: int) -> Result:
             token = tokens[step.server] if step.auth else ""
-            # The transition script continues after the ids earlier runs approved: each of the
-            # 2 wrk threads takes every other id, so a thread's counter moves on by about half
-            # the run's requests (plus slack for an uneven split).
+            # The transition script continues after the ids earlier runs approved: each wrk
+            # thread takes every other id from its counter on; the next run starts where the
+            # furthest thread stopped.
             offset = (str(step.offset),) if step.script else ()
             result = wrk(
                 ports[step.server], step.path, seconds, token, step.script, script_args=offset
             )
-            step.offset += -(-result.requests // 2) + CONNECTIONS
+            step.offset = max(step.offset, result.counter)
             if step.script and 2 * step.offset > len(prepared["assignments"]):
                 print(f"bench: {step.name}: proposed assignments run out; later runs re-approve")
             return result
