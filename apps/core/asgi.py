@@ -12,7 +12,11 @@ This subclass keeps Django's request class, body reading and response sending, a
 - the middleware chain is loaded synchronously, and one call on the request's thread runs
   the request_started signal, the chain and the view, and (for a response that is not
   streamed) `response.close()`, which returns the database connection to the pool before the
-  body goes out; the event loop then sends it. One hand-over per request, not a dozen.
+  body goes out; the event loop then sends it. One hand-over per request, not a dozen, made
+  with `loop.run_in_executor` in a copy of the request's context (`RequestThread`): what
+  asgiref's `sync_to_async` does, without its per-call bookkeeping for nested async/sync
+  bridges, which a synchronous chain never uses (an async view would still work: Django
+  adapts it, more slowly).
 - requests run on a fixed set of `ASGI_THREADS` single-thread executors per worker (default
   1), each request on the least busy one, so a worker runs at most that many requests at once
   and holds at most that many database connections (docs/SCALING.md, pool sizing).
@@ -27,12 +31,13 @@ request runs on one thread (the thread-sensitive guarantee Django's database lay
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
-from typing import IO, Any, cast
+from typing import IO, Any, TypeVar, cast
 
-from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
@@ -43,15 +48,29 @@ from django.urls import set_script_prefix
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[Mapping[str, Any]]]
 Send = Callable[[Mapping[str, Any]], Awaitable[None]]
+T = TypeVar("T")
 
 STREAM_BATCH = 64
 
 
-async def read_in_thread(parts: Iterator[bytes]) -> AsyncIterator[bytes]:
+class RequestThread:
+    """Runs one request's synchronous code on its executor, always in the same copy of the
+    request's context: everything sees the same context variables (Django's per-request
+    database connections, the script prefix, the request id) and runs on one thread."""
+
+    def __init__(self, executor: ThreadPoolExecutor) -> None:
+        self.executor = executor
+        self.context = contextvars.copy_context()
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.context.run, function, *args)
+
+
+async def read_in_thread(parts: Iterator[bytes], thread: RequestThread) -> AsyncIterator[bytes]:
     """The parts of a synchronous iterator, read STREAM_BATCH at a time on the request's thread
     (where its database cursor lives)."""
-    take = sync_to_async(lambda: list(islice(parts, STREAM_BATCH)), thread_sensitive=True)
-    while batch := await take():
+    while batch := await thread.run(lambda: list(islice(parts, STREAM_BATCH))):
         for part in batch:
             yield part
 
@@ -72,19 +91,39 @@ class ASGIHandler(DjangoASGIHandler):
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
 
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        index = min(range(len(self.executors)), key=self.in_flight.__getitem__)
+        self.in_flight[index] += 1
+        try:
+            await self.serve(scope, receive, send, self.executors[index])
+        finally:
+            self.in_flight[index] -= 1
+
+    async def serve(
+        self, scope: Scope, receive: Receive, send: Send, executor: ThreadPoolExecutor
+    ) -> None:
+        """Django's `handle()`, with the synchronous part in one call on `executor`."""
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
         set_script_prefix(get_script_prefix(scope))
+        thread = RequestThread(executor)
         try:
-            response = await sync_to_async(self.respond, thread_sensitive=True)(scope, body_file)
+            response = await thread.run(self.respond, scope, body_file)
+            if not isinstance(response, StreamingHttpResponse) or response.is_async:
+                await self.send_response(response, send)
+                return
+            # The closers of the original iterator stay on the response, which is closed on
+            # the request's thread once the last part is sent.
+            parts = cast(Iterator[bytes], response.streaming_content)
+            response.streaming_content = read_in_thread(iter(parts), thread)
             try:
                 await self.send_response(response, send)
             finally:
-                if response.streaming:
-                    await sync_to_async(response.close, thread_sensitive=True)()
+                await thread.run(response.close)
         finally:
             body_file.close()
 
@@ -101,22 +140,3 @@ class ASGIHandler(DjangoASGIHandler):
         if not response.streaming:
             response.close()  # request_finished: the connection goes back to the pool
         return response
-
-    async def send_response(self, response: HttpResponseBase, send: Send) -> None:
-        if isinstance(response, StreamingHttpResponse) and not response.is_async:
-            # The closers of the original iterator stay on the response: handle() calls them
-            # through response.close() once the last part is sent.
-            parts = cast(Iterator[bytes], response.streaming_content)
-            response.streaming_content = read_in_thread(iter(parts))
-        await super().send_response(response, send)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
-        index = min(range(len(self.executors)), key=self.in_flight.__getitem__)
-        self.in_flight[index] += 1
-        try:
-            async with ThreadSensitiveContext(executor=self.executors[index]):
-                await self.handle(scope, receive, send)
-        finally:
-            self.in_flight[index] -= 1
