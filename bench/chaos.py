@@ -19,7 +19,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,16 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.load import free_port, manage  # noqa: E402
 from config.devdb import running_url  # noqa: E402
 from config.serve import uvicorn_command  # noqa: E402
 
 PASSWORD = "chaos-password-123"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Api:
@@ -69,20 +63,6 @@ class Api:
                 self.conn.close()
             self.conn = None
             return 0, {}  # connection failed: the request's outcome is unknown
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"manage.py {args[0]} failed:\n{result.stderr[-3000:]}")
-    return result.stdout
 
 
 def setup_data(env: dict[str, str]) -> None:
