@@ -31,9 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.load import free_port, manage  # noqa: E402
+from bench.load import manage  # noqa: E402
 from config.devdb import running_url  # noqa: E402
-from config.serve import uvicorn_command  # noqa: E402
+from config.serve import free_port, stop_process_group, uvicorn_command  # noqa: E402
 
 PASSWORD = "chaos-password-123"
 
@@ -300,11 +300,7 @@ print(json.dumps({{"accepted": len(accepted), "in_db": sum(notes.values()),
         return 0 if ok else 1
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+            stop_process_group(server, 20)
         if (pgdata / "postmaster.pid").exists():
             pg_ctl(["-w", "-m", "immediate", "stop"], pgdata=pgdata, user=pg_user)
         subprocess.run(["rm", "-rf", str(base)], check=False)

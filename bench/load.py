@@ -17,7 +17,6 @@ import platform
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -31,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from config.devdb import running_url  # noqa: E402
-from config.serve import uvicorn_command  # noqa: E402
+from config.serve import free_port, stop_process_group, uvicorn_command  # noqa: E402
 
 PASSWORD = "bench-password-123"
 REPORT_SCRIPT = ""  # set in main(): a file holding REPORT_LUA
@@ -49,12 +48,6 @@ class Result:
     requests: int
     first_error: str = ""
     counter: int = 0  # the transition script: the furthest per-thread counter
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -234,14 +227,6 @@ def serve(cmd: list[str], env: dict[str, str], port: int, log: Path) -> subproce
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"server did not start; see {log}")
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    os.killpg(server.pid, signal.SIGTERM)
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 def token_for(port: int) -> str:
@@ -475,7 +460,7 @@ def main() -> int:
                 step.runs.append(measure(step, args.seconds))
     finally:
         for server in servers:
-            stop(server)
+            stop_process_group(server, 20)
         if (pgdata / "postmaster.pid").exists():
             pg_ctl(["-w", "-m", "fast", "stop"], pgdata=pgdata, user=pg_user)
         # The servers log warnings and errors only (4xx, 5xx): keep them for a look afterwards.

@@ -4,8 +4,30 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import socket
 import subprocess
 import sys
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port nothing listens on now (for test and benchmark servers)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def stop_process_group(process: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM to a server started with start_new_session=True (uvicorn or gunicorn and their
+    workers), then SIGKILL if it has not stopped within `timeout` seconds."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
 
 
 def uvicorn_command(*, host: str, port: int | str, workers: int | str) -> list[str]:

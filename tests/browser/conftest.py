@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+
+from config.serve import free_port, stop_process_group
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SPA_DIR = Path(__file__).resolve().parent / "spa"
@@ -135,26 +136,6 @@ class AppServer:
         return Path(self.log.name).read_text(errors="replace")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's process group, then SIGKILL."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_TIMEOUT)
-
-
 @pytest.fixture(scope="session")
 def app_server(
     django_db_setup: None, django_db_blocker: Any, spa_origin: StaticOrigin
@@ -164,7 +145,7 @@ def app_server(
     stopped before the test database is dropped."""
     with django_db_blocker.unblock():
         url = database_url()
-    port = _free_port()
+    port = free_port(HOST)
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": os.environ.get("HOME", "/tmp"),
@@ -209,7 +190,7 @@ def app_server(
             time.sleep(0.2)
         yield server
     finally:
-        _stop(process)
+        stop_process_group(process, STOP_TIMEOUT)
         log.close()
 
 

@@ -13,8 +13,6 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -29,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 
-from config.serve import uvicorn_command
+from config.serve import free_port, stop_process_group, uvicorn_command
 from tests.factories.users import UserFactory
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -37,12 +35,6 @@ HOST = "127.0.0.1"
 START_TIMEOUT = 60.0
 REQUEST_TIMEOUT = 10.0
 STOP_TIMEOUT = 15.0
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def database_url_of_this_run() -> str:
@@ -115,18 +107,6 @@ class Server:
             conn.close()
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM to the server's own process group (uvicorn and its workers), then SIGKILL."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=STOP_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=STOP_TIMEOUT)
-
-
 @pytest.fixture(autouse=True)
 def _clear_cache() -> None:
     """Overrides the conftest fixture: only the server test uses the cache (and clears it)."""
@@ -140,7 +120,7 @@ def server(transactional_db: None) -> Iterator[Server]:
     # The database cache needs its table (migration apps.core 0001) in the test database.
     if not os.environ.get("REDIS_URL"):
         assert settings.CACHES["default"]["LOCATION"] in connection.introspection.table_names()
-    port = free_port()
+    port = free_port(HOST)
     command = uvicorn_command(host=HOST, port=port, workers=2)
     log = tempfile.NamedTemporaryFile(prefix="coveris-uvicorn-", suffix=".log")  # noqa: SIM115
     process = subprocess.Popen(
@@ -165,7 +145,7 @@ def server(transactional_db: None) -> Iterator[Server]:
             time.sleep(0.2)
         yield running
     finally:
-        _stop(process)
+        stop_process_group(process, STOP_TIMEOUT)
         log.close()
 
 
