@@ -9,6 +9,6 @@ django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
-from apps.core.asgi import ASGIHandler  # noqa: E402
+from config.asgi_handler import ASGIHandler  # noqa: E402
 
 application = ASGIHandler(threads=settings.ASGI_THREADS)

@@ -12,11 +12,11 @@ from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.core import request_id as request_ids
 from apps.core.etag import check_if_match
 from apps.core.exceptions import Conflict
-from apps.core.weeks import week_label
 from apps.fsm.models import TransitionLog
 from apps.fsm.services import rules_gate, transition_apply
 from apps.fsm.states import AssignmentState, EmployeeState
 from apps.org.models import Employee
+from apps.reports.weeks import week_label
 
 PROPOSE = "propose"
 UPDATE = "update"  # an edit of a proposed assignment (its log row keeps the state)

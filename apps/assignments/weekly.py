@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from apps.core.weeks import week_range
 from apps.demand.selectors import CoverageWeek, coverage_weeks
 from apps.offer.selectors import SupplyWeek, supply_weeks
+from apps.reports.weeks import week_range
 
 TWO = Decimal("0.01")
 

@@ -10,9 +10,9 @@ from functools import cached_property
 from typing import Any
 
 from apps.assignments import weekly
-from apps.core.weeks import MAX_WEEKS, week_start
 from apps.demand.selectors import CoverageWeek
 from apps.offer.selectors import SupplyWeek
+from apps.reports.weeks import MAX_WEEKS, week_start
 
 Violation = dict[str, Any]
 

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 from rest_framework import serializers
 
 from apps.business_rules.context import EvaluationContext, Violation
-from apps.core.weeks import week_label
 from apps.fsm.states import EmployeeState
+from apps.reports.weeks import week_label
 
 _registry: dict[str, type[Kind]] = {}
 

@@ -1,5 +1,5 @@
-"""Database routing: read-only report traffic may go to a replica, everything else to the
-primary (DESIGN.md section 3).
+"""Which database a report read goes to: read-only report traffic may go to a replica, everything
+else to the primary (DESIGN.md section 3). The router that applies it is config.db_router.
 
 Report endpoints (coverage, supply, candidates, audit-log reads) run inside `report_reads()`.
 While it is active, and only outside a transaction, reads of domain models go to the
@@ -20,11 +20,6 @@ from django.conf import settings
 from django.db import connections
 
 _report_reads: ContextVar[bool] = ContextVar("report_reads", default=False)
-
-# Apps whose data reports read; accounts, tokens, sessions and the cache stay on the primary.
-REPORT_APPS = frozenset(
-    {"org", "fsm", "assignments", "business_rules", "offer", "demand", "tags", "audit_log"}
-)
 
 
 @contextmanager
@@ -58,21 +53,3 @@ def read_alias() -> str:
     ):
         return "replica"
     return "default"
-
-
-class PrimaryReplicaRouter:
-    """Django database router implementing the rule above for ORM queries."""
-
-    def db_for_read(self, model: type[Any], **hints: Any) -> str:
-        if model._meta.app_label in REPORT_APPS:
-            return read_alias()
-        return "default"
-
-    def db_for_write(self, model: type[Any], **hints: Any) -> str:
-        return "default"
-
-    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool:
-        return True
-
-    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool:
-        return db == "default"

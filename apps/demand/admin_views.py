@@ -13,10 +13,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from apps.core.weeks import week_label, week_start
 from apps.demand.charts import BANDS, heatmap_svg
 from apps.demand.selectors import coverage_report
 from apps.org.models import OrgUnit, Position
+from apps.reports.weeks import week_label, week_start
 
 DEFAULT_WEEKS = 12  # this week and the next eleven
 MAX_WEEKS = 53  # a year of columns is as wide as a heat map stays readable

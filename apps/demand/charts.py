@@ -11,10 +11,10 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from apps.core.svg import INK, MUTED, Series, concat, hours, svg_document, week_bars
-from apps.core.weeks import week_label, week_range, week_start
 from apps.demand.selectors import CoverageReport, CoverageWeek, coverage_weeks
 from apps.org.models import Position
+from apps.reports.svg import INK, MUTED, Series, concat, hours, svg_document, week_bars
+from apps.reports.weeks import week_label, week_range, week_start
 
 CHART_WEEKS = 12  # change pages show this week and the next eleven
 

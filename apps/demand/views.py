@@ -13,13 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.db import replica_reads
-from apps.core.grid import grid_response
 from apps.core.pagination import CoverisPagination
 from apps.core.renderers import CSVRenderer, JSONRenderer
-from apps.core.reports import ReportQuerySerializer, csv_download, wants_csv
 from apps.core.serializers import reject_body
 from apps.core.viewsets import ServiceModelViewSet
-from apps.core.weeks import week_end
 from apps.demand import selectors, services
 from apps.demand.models import CoverageRequirement
 from apps.demand.serializers import (
@@ -31,6 +28,9 @@ from apps.demand.serializers import (
 )
 from apps.org.models import OrgUnit, Position
 from apps.org.selectors import org_unit_list, position_list, scope_paths
+from apps.reports.grid import grid_response
+from apps.reports.views import ReportQuerySerializer, csv_download, wants_csv
+from apps.reports.weeks import week_end
 from apps.users.permissions import RolePermission
 
 REPORT_PARAMETERS = [

@@ -7,10 +7,10 @@ from decimal import Decimal
 
 from django.utils.safestring import SafeString
 
-from apps.core.svg import Series, week_bars
-from apps.core.weeks import week_label, week_range, week_start
 from apps.offer.selectors import SupplyWeek, supply_weeks
 from apps.org.models import Employee
+from apps.reports.svg import Series, week_bars
+from apps.reports.weeks import week_label, week_range, week_start
 
 CHART_WEEKS = 12  # this week and the next eleven
 

@@ -13,10 +13,10 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from apps.core.db import read_alias
-from apps.core.weeks import WEEKS_CTE, overlap_days_sql, week_label
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.offer.models import LedgerEntry
 from apps.org.selectors import in_scope_q
+from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.db import replica_reads
-from apps.core.grid import grid_response
 from apps.core.pagination import CoverisPagination
 from apps.core.renderers import CSVRenderer, JSONRenderer
-from apps.core.reports import ReportQuerySerializer, csv_download, wants_csv
 from apps.core.viewsets import ServiceModelViewSet
 from apps.offer import selectors, services
 from apps.offer.models import LedgerEntry
@@ -30,6 +28,8 @@ from apps.offer.serializers import (
 )
 from apps.org.models import Employee, OrgUnit
 from apps.org.selectors import employee_list, org_unit_list
+from apps.reports.grid import grid_response
+from apps.reports.views import ReportQuerySerializer, csv_download, wants_csv
 from apps.users.permissions import RolePermission
 
 

@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from apps.business_rules.context import EvaluationContext, Violation
-from apps.core.weeks import week_label, week_range
+from apps.reports.weeks import week_label, week_range
 from apps.tags.coverage import Held, qualifying_periods, uncovered_weeks
 from apps.tags.models import EmployeeTag, PositionTag, Requirement
 

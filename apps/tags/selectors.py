@@ -10,11 +10,11 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from apps.core.weeks import week_range
 from apps.fsm.states import EmployeeState
 from apps.offer.selectors import supply_weeks
 from apps.org.models import Position
 from apps.org.selectors import employee_list, in_scope_q, position_list
+from apps.reports.weeks import week_range
 from apps.tags.coverage import Held, covers, qualifying_periods
 from apps.tags.models import (
     EmployeeTag,

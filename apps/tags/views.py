@@ -13,8 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.viewsets import ServiceModelViewSet
-from apps.core.weeks import WeekRangeSerializer
 from apps.org.models import Position
+from apps.reports.weeks import WeekRangeSerializer
 from apps.tags import selectors, services
 from apps.tags.filters import EmployeeTagFilter, PositionTagFilter, TagChangeFilter, TagFilter
 from apps.tags.models import EmployeeTag, PositionTag, TagCatalog, TagChangeLog

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "apps.demand",
     "apps.tags",
     "apps.audit_log",
+    "apps.demo",
 ]
 
 MIDDLEWARE = [
@@ -99,8 +100,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
-# Requests one uvicorn worker runs at once, each on its own thread (apps/core/asgi.py); each holds
-# at most one database connection.
+# Requests one uvicorn worker runs at once, each on its own thread (config/asgi_handler.py);
+# each holds at most one database connection.
 ASGI_THREADS = env.get_int("ASGI_THREADS", 1)
 
 TEMPLATES = [
@@ -152,7 +153,7 @@ if DATABASE_REPLICA_URL:
     DATABASES["replica"] = database_config(DATABASE_REPLICA_URL)
     # The replica mirrors the primary: tests never create a separate test database on it.
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["apps.core.db.PrimaryReplicaRouter"]
+DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if REDIS_URL:

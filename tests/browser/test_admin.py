@@ -14,10 +14,10 @@ from django.core.management import call_command
 
 from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.business_rules.models import BusinessRule
-from apps.core.weeks import week_start
 from apps.demand.selectors import coverage_report
 from apps.fsm.models import EmployeeTransitionLog
 from apps.org.models import Employee, OrgUnit
+from apps.reports.weeks import week_start
 from apps.users.models import Role
 from tests.browser.conftest import ARTIFACTS, BASE_DIR
 from tests.factories.assignments import make_assignment

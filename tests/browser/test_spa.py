@@ -18,8 +18,8 @@ from decimal import Decimal
 import pytest
 
 from apps.assignments.models import Assignment, AssignmentTransitionLog
-from apps.core.weeks import week_start
 from apps.fsm.services import transition_apply
+from apps.reports.weeks import week_start
 from apps.users.models import Role, User
 from tests.factories.org import make_employee, make_position, make_unit
 from tests.factories.users import PASSWORD, UserFactory

@@ -8,7 +8,7 @@ from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from apps.core.asgi import ASGIHandler
+from config.asgi_handler import ASGIHandler
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The ASGI handler uvicorn serves (apps/core/asgi.py), driven as uvicorn drives it.
+"""The ASGI handler uvicorn serves (config/asgi_handler.py), driven as uvicorn drives it.
 
 A request through it gets the same answer and headers as through Django's own handler. A worker
 with `threads=N` runs at most N requests at once, each on its own thread, and everything
@@ -17,7 +17,7 @@ from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.test import override_settings
 
-from apps.core.asgi import ASGIHandler
+from config.asgi_handler import ASGIHandler
 from tests.core import asgi_urls
 from tests.core.asgi_client import get, get_together
 

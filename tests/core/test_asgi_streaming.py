@@ -14,7 +14,7 @@ from django.http import HttpRequest, StreamingHttpResponse
 from django.test import override_settings
 from django.urls import path
 
-from apps.core.asgi import STREAM_BATCH, ASGIHandler
+from config.asgi_handler import STREAM_BATCH, ASGIHandler
 from tests.core.asgi_client import Response, request
 
 PARTS = 1000

@@ -334,7 +334,7 @@ def test_bands_and_cell_texts(required, assigned, band, text):
     [("0", "1"), ("0.5", "1"), ("7", "10"), ("12.5", "20"), ("40", "50"), ("120", "200")],
 )
 def test_chart_scale_ends_on_a_round_number(value, ceiling):
-    from apps.core.svg import nice_ceiling
+    from apps.reports.svg import nice_ceiling
 
     assert nice_ceiling(Decimal(value)) == Decimal(ceiling)
 

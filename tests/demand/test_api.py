@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from apps.core.weeks import MAX_WEEKS, week_label
 from apps.demand.services import requirement_create
 from apps.org.models import OrgUnit, Position
+from apps.reports.weeks import MAX_WEEKS, week_label
 from tests.factories.assignments import make_assignment
 from tests.factories.org import make_employee, make_position, make_unit
 

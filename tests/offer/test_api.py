@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from apps.core.weeks import MAX_WEEKS
 from apps.offer.services import ledger_entry_create
+from apps.reports.weeks import MAX_WEEKS
 from tests.factories.assignments import make_assignment
 from tests.factories.org import make_employee, make_position, make_unit
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from apps.core.weeks import week_label
+from apps.reports.weeks import week_label
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 INK = "#333333"

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from apps.assignments.demo import seed_work
-from apps.org.demo import seed_org
-from apps.tags.demo import seed_tags
-from apps.users.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
+from apps.demo.assignments import seed_work
+from apps.demo.org import seed_org
+from apps.demo.tags import seed_tags
+from apps.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
 from apps.users.models import User
 
 

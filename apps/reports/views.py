@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.core.weeks import WeekRangeSerializer, week_label, week_range
+from apps.reports.weeks import WeekRangeSerializer, week_label, week_range
 
 
 class ReportQuerySerializer(WeekRangeSerializer):
