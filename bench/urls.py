@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from apps.core.serializers import values_mapper
 from apps.org.models import Employee
-from apps.org.selectors import employee_tags
-from apps.org.serializers import EMPLOYEE_ROW_VALUES
+from apps.org.serializers import EmployeeSerializer, employee_contributions
 
 
 def bare(request: HttpRequest) -> JsonResponse:
@@ -19,13 +19,13 @@ def raw_floor(request: HttpRequest) -> JsonResponse:
     """The employees page through .values() and JsonResponse: the database floor. The same page
     as GET employees/ (count, 25 rows with the org unit's code and name, each one's tags from
     the same one query), with no authentication, throttling, filtering or serializer."""
-    rows = list(
-        Employee.objects.order_by("last_name", "first_name", "id").values(*EMPLOYEE_ROW_VALUES)[:25]
-    )
-    tags = employee_tags(row["id"] for row in rows)
+    columns = values_mapper(EmployeeSerializer).columns
+    rows = list(Employee.objects.order_by("last_name", "first_name", "id").values(*columns)[:25])
+    extra = employee_contributions.values([row["id"] for row in rows])
     for row in rows:
         row["contract_hours"] = str(row["contract_hours"])
-        row["tags"] = tags[row["id"]]
+        for name, values in extra.items():
+            row[name] = values[row["id"]]
     return JsonResponse({"count": Employee.objects.count(), "results": rows})
 
 

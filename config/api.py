@@ -1,14 +1,23 @@
-"""The v1 API router: every app registers its viewsets here."""
+"""The v1 API router: every app's viewsets, and the history/ routes the audit read side adds to
+the resources whose changes are logged."""
 
+from django.urls import URLPattern, re_path
 from rest_framework.routers import DefaultRouter
 
 from apps.assignments.views import AssignmentViewSet
-from apps.audit_log.views import AuditLogViewSet
+from apps.audit_log.views import AuditLogViewSet, HistoryAction
 from apps.business_rules.views import BusinessRuleViewSet
+from apps.core.viewsets import detail_action_view
 from apps.demand.views import RequirementViewSet
 from apps.offer.views import LedgerEntryViewSet
 from apps.org.views import EmployeeViewSet, OrgUnitViewSet, PositionViewSet
-from apps.tags.views import EmployeeTagViewSet, PositionTagViewSet, TagChangeViewSet, TagViewSet
+from apps.tags.views import (
+    CandidatesAction,
+    EmployeeTagViewSet,
+    PositionTagViewSet,
+    TagChangeViewSet,
+    TagViewSet,
+)
 from apps.users.views import UserViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -26,3 +35,22 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("employee-tags", EmployeeTagViewSet, basename="employee-tag")
 router.register("position-tags", PositionTagViewSet, basename="position-tag")
 router.register("tag-changes", TagChangeViewSet, basename="tag-change")
+
+# GET actions that higher apps add to lower apps' resources (apps.core.viewsets.
+# detail_action_view): prefix -> [(action name, its mixin)]. The audit read side adds history/
+# to each resource whose changes are logged; the tags app adds the candidates of a position.
+DETAIL_ACTIONS: dict[str, list[tuple[str, type]]] = {
+    "employees": [("history", HistoryAction)],
+    "assignments": [("history", HistoryAction)],
+    "positions": [("candidates", CandidatesAction)],
+}
+
+detail_action_urls: list[URLPattern] = [
+    re_path(
+        rf"^{prefix}/(?P<pk>[^/.]+)/{name}/$",
+        detail_action_view(viewset, action, name),
+        name=f"{basename}-{name}",
+    )
+    for prefix, viewset, basename in router.registry
+    for name, action in DETAIL_ACTIONS.get(prefix, [])
+]

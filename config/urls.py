@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from apps.core import views as core_views
 from apps.demand.views import CoverageSummaryView, CoverageView
 from apps.offer.views import SupplyView
-from config.api import router
+from config.api import detail_action_urls, router
 
 api_v1: list[URLPattern | URLResolver] = [
     path("auth/", include("apps.users.urls")),
@@ -17,6 +17,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("supply/", SupplyView.as_view(), name="supply"),
     path("coverage/", CoverageView.as_view(), name="coverage"),
     path("coverage/summary/", CoverageSummaryView.as_view(), name="coverage-summary"),
+    *detail_action_urls,
     path("", include(router.urls)),
 ]
 

@@ -8,30 +8,19 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.assignments.models import Assignment, AssignmentTransitionLog
-from apps.core import request_id as request_ids
+from apps.assignments.models import Assignment
+from apps.assignments.rules import AssignmentContext
+from apps.business_rules.engine import evaluate
 from apps.core.etag import check_if_match
 from apps.core.exceptions import Conflict
 from apps.fsm.models import TransitionLog
-from apps.fsm.services import rules_gate, transition_apply
+from apps.fsm.services import record_change, transition_cascade
 from apps.fsm.states import AssignmentState, EmployeeState
 from apps.org.models import Employee
 from apps.reports.weeks import week_label
 
 PROPOSE = "propose"
 UPDATE = "update"  # an edit of a proposed assignment (its log row keeps the state)
-
-
-def _check_rules(assignment: Assignment, actor: Any, override: bool, reason: str) -> dict[str, Any]:
-    """The rules guarding `propose`, through the same gate as every transition."""
-    from apps.business_rules.engine import evaluate
-
-    return rules_gate(
-        violations=evaluate(assignment=assignment, transition=PROPOSE),
-        actor=actor,
-        override=override,
-        reason=reason,
-    )
 
 
 def employees_lock(*employee_ids: Any) -> dict[Any, Employee]:
@@ -67,17 +56,14 @@ def assignment_propose(
     assignment = Assignment(created_by=actor if getattr(actor, "pk", None) else None, **fields)
     assignment.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
     _check_employee_open(assignment)
-    metadata = _check_rules(assignment, actor, override, reason)
-    assignment.save()
-    AssignmentTransitionLog.append(
+    record_change(
         subject=assignment,
-        transition=PROPOSE,
+        name=PROPOSE,
         from_state="",
-        to_state=assignment.state,
-        actor=assignment.created_by,
+        actor=actor,
         reason=reason,
-        request_id=request_ids.get(),
-        metadata=metadata,
+        override=override,
+        guarded_by=PROPOSE,
     )
     return assignment
 
@@ -111,20 +97,18 @@ def assignment_update(
         setattr(locked, name, value)
     locked.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
     _check_employee_open(locked)
-    metadata = _check_rules(locked, actor, override, reason)
-    locked.save()
-    if changed or metadata:
-        # An override (or a warning) must be on record like any other; so is what changed.
-        AssignmentTransitionLog.append(
-            subject=locked,
-            transition=UPDATE,
-            from_state=locked.state,
-            to_state=locked.state,
-            actor=actor if getattr(actor, "pk", None) else None,
-            reason=reason,
-            request_id=request_ids.get(),
-            metadata={"changed": changed, **metadata},
-        )
+    # Re-checked against the `propose` rules. An override (or a warning) must be on record like
+    # any other; so is what changed.
+    record_change(
+        subject=locked,
+        name=UPDATE,
+        from_state=locked.state,
+        actor=actor,
+        reason=reason,
+        override=override,
+        guarded_by=PROPOSE,
+        log_unless_empty={"changed": changed},
+    )
     return locked
 
 
@@ -144,13 +128,12 @@ def end_open_assignments_of_terminated(
     )
     for assignment in open_ones:
         name = "end" if assignment.state == AssignmentState.ACTIVE else "cancel"
-        transition_apply(
+        transition_cascade(
             subject=assignment,
             transition=name,
             actor=actor,
             reason=reason,
             metadata={"cause": {"employee_log": log.pk}},
-            enforce=False,
         )
 
 
@@ -158,13 +141,10 @@ def assignment_simulate(*, actor: Any, **fields: Any) -> dict[str, Any]:
     """What proposing and approving this assignment would do, writing nothing: the violations
     of every applicable rule, and per week the position's coverage and the employee's free
     hours before and after."""
-    from apps.business_rules.context import EvaluationContext
-    from apps.business_rules.engine import evaluate
-
     assignment = Assignment(**fields)
     assignment.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
-    violations = evaluate(assignment=assignment, transition=None)
-    context = EvaluationContext(assignment)
+    violations = evaluate(subject=assignment, transition=None)
+    context = AssignmentContext(assignment)
     coverage = []
     for week in context.position_weeks:
         after = week.assigned + context.subject_hours(week.week_start)

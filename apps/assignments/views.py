@@ -21,6 +21,7 @@ from apps.assignments.serializers import (
     SimulateResultSerializer,
     ViolationSerializer,
 )
+from apps.business_rules.engine import evaluate
 from apps.core.viewsets import ServiceModelViewSet
 from apps.fsm.views import TransitionActionsMixin
 from apps.users.permissions import RolePermission
@@ -58,9 +59,7 @@ class AssignmentViewSet(TransitionActionsMixin, ServiceModelViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def violations(self, request: Request, pk: str | None = None) -> Response:
-        from apps.business_rules.engine import evaluate
-
-        return Response(evaluate(assignment=self.get_object(), transition=None))
+        return Response(evaluate(subject=self.get_object(), transition=None))
 
     @extend_schema(
         request=SimulateInputSerializer,

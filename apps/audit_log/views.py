@@ -1,4 +1,5 @@
-"""audit-log/ (cursor-paginated stream), audit-log/verify/ and audit-log/export/ (CSV)."""
+"""audit-log/ (cursor-paginated stream), audit-log/verify/, audit-log/export/ (CSV), and the
+{resource}/{id}/history/ of every resource whose changes are logged."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from rest_framework.response import Response
 
 from apps.audit_log.filters import AuditEntryFilter
 from apps.audit_log.models import AuditEntry
-from apps.audit_log.selectors import audit_entries
+from apps.audit_log.selectors import audit_entries, subject_history
 from apps.audit_log.serializers import CSV_COLUMNS, AuditEntrySerializer, VerifyResultSerializer
 from apps.audit_log.verification import verify_all
 from apps.core.db import replica_reads
@@ -125,3 +126,26 @@ class AuditLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: 
         stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
         response["Content-Disposition"] = f'attachment; filename="audit-log_{stamp}.csv"'
         return response
+
+
+class HistoryAction:
+    """GET {id}/history/, added to each logged resource (apps.core.viewsets.detail_action_view):
+    the subject is looked up by the resource's own viewset, its rows come from the audit
+    stream."""
+
+    get_object: Any
+    paginate_queryset: Any
+    get_paginated_response: Any
+
+    @extend_schema(
+        request=None,
+        responses=AuditEntrySerializer(many=True),
+        summary="Every log row about this subject, newest first",
+    )
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        subject = self.get_object()
+        rows = subject_history(
+            entity_type=type(subject)._meta.model_name or "", entity_id=subject.pk
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)

@@ -55,7 +55,7 @@ class BusinessRuleViewSet(ServiceModelViewSet):
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def kinds(self, request: Request) -> Response:
         rows = [
-            {"name": k.name, "description": k.description, "schema": k.schema}
+            {"name": k.name, "description": k.description, "schema": k.schema()}
             for k in sorted(kinds().values(), key=lambda k: k.name)
         ]
         return Response(KindSerializer(rows, many=True).data)

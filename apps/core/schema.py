@@ -12,6 +12,7 @@ from __future__ import annotations
 from http import HTTPStatus
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 from rest_framework.pagination import CursorPagination
 
@@ -111,3 +112,13 @@ class AutoSchema(_SpectacularAutoSchema):
         if isinstance(self._get_paginator(), CursorPagination):
             return f"Cursor{name}"
         return name
+
+
+class ContributedFieldExtension(OpenApiSerializerFieldExtension):
+    """A field another app contributes to a serializer (apps.core.serializers.Contributions) is
+    documented as the serializer field it declares."""
+
+    target_class = "apps.core.serializers._ContributedField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> Any:
+        return auto_schema._map_serializer_field(self.target.contribution.field(), direction)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -11,6 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.etag import etag_of
+from apps.core.serializers import values_mapper
 
 
 class ValuesRows:
@@ -45,27 +45,26 @@ class ServiceModelViewSet(
     `write_serializer_class`, and implement `perform_service_create(data)` and
     `perform_service_update(obj, data, if_match)`.
 
-    A hot list may take a fast path: `list_values` names the `.values()` columns of its
-    queryset and `list_rows(rows)` turns a page of such rows into exactly what
-    `read_serializer_class` gives for those objects (a test must hold the two equal). The page
-    then costs one dict per row instead of a model instance and a serializer field per column.
+    A hot list may take a fast path (`list_from_values = True`): the page is read as
+    `.values()` rows and turned into exactly what `read_serializer_class` gives for those
+    objects by apps.core.serializers.ValuesMapper, which derives both the columns and the
+    mapping from the serializer's fields. The page then costs one dict per row instead of a
+    model instance and a serializer per row.
     """
 
     read_serializer_class: type
     detail_serializer_class: type | None = None
     write_serializer_class: type
-    list_values: tuple[str, ...] = ()
+    list_from_values: bool = False
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        if not self.list_values:
+        if not self.list_from_values:
             return super().list(request, *args, **kwargs)
-        rows = ValuesRows(self.filter_queryset(self.get_queryset()), self.list_values)
+        mapper = values_mapper(self.read_serializer_class)
+        rows = ValuesRows(self.filter_queryset(self.get_queryset()), mapper.columns)
         page: list[Any] | None = self.paginate_queryset(rows)  # type: ignore[arg-type]
         assert page is not None, "the fast list path needs a paginator"
-        return self.get_paginated_response(self.list_rows(page))
-
-    def list_rows(self, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
-        raise NotImplementedError  # pragma: no cover
+        return self.get_paginated_response(mapper.rows(page))
 
     def get_serializer_class(self) -> type:
         if self.action in ("create", "update", "partial_update"):
@@ -112,3 +111,16 @@ class ServiceModelViewSet(
         self, obj: Any, data: dict[str, Any], if_match: str | None
     ) -> Any:  # pragma: no cover
         raise NotImplementedError
+
+
+def detail_action_view(resource: type[Any], action: type[Any], name: str) -> Any:
+    """The view of one GET action that a higher app adds to a lower app's resource, routed as
+    `{prefix}/{id}/{name}/` in config/api.py: a subclass of the resource's viewset with the
+    action's mixin, so the subject is looked up with the resource's own scope (404 outside it)
+    and permissions. The lower app does not know the action exists."""
+    viewset = type(
+        f"{resource.__name__}{action.__name__.strip('_')}",
+        (action, resource),
+        {"filter_backends": [], "__doc__": resource.__doc__},
+    )
+    return viewset.as_view({"get": name}, detail=True)

@@ -8,9 +8,13 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
+from django.utils.safestring import SafeString
 
+from apps.core.admin import register_panel
 from apps.demand.admin_views import coverage_report_view
+from apps.demand.charts import position_chart
 from apps.demand.models import CoverageReport, CoverageRequirement
+from apps.org.models import Position
 
 
 def is_hr_admin(user: Any) -> bool:
@@ -92,3 +96,12 @@ class CoverageRequirementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         from apps.demand import services
 
         services.requirement_delete(requirement=obj)
+
+
+@admin.display(description="coming 12 weeks")
+def position_coming_weeks(obj: Position) -> SafeString | str:
+    """Required vs assigned hours of the position, as a chart."""
+    return position_chart(obj) if obj.pk else "–"
+
+
+register_panel(Position, position_coming_weeks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -62,18 +63,61 @@ def transition_apply(
     override: bool = False,
     metadata: dict[str, Any] | None = None,
     request_id: str | None = None,
-    enforce: bool = True,
 ) -> tuple[models.Model, TransitionLog]:
     """Run `transition` on `subject` for `actor`, and log it.
 
     In one transaction: lock the subject's row (after the lifecycle's `lock_first` rows), check
     that the actor may see it (404) and run transitions on it (403), that the transition exists
-    (400) and leaves the current state (409),
-    evaluate the business rules (422 unless an HR admin overrides with a reason), apply, save,
-    append the hash-chained log row, run the lifecycle's side effects; after commit, signal.
-    `enforce=False` is for side effects of another transition (already authorised): no
-    visibility, permission or rule checks, but the same lock, state check and log.
+    (400) and leaves the current state (409), evaluate the business rules (422 unless an HR
+    admin overrides with a reason), apply, save, append the hash-chained log row, run the
+    lifecycle's side effects; after commit, signal.
     """
+    return _transition(
+        subject=subject,
+        transition=transition,
+        actor=actor,
+        reason=reason,
+        override=override,
+        metadata=metadata,
+        request_id=request_id,
+        guarded=True,
+    )
+
+
+def transition_cascade(
+    *,
+    subject: models.Model,
+    transition: str,
+    actor: Any,
+    reason: str,
+    metadata: dict[str, Any] | None = None,
+) -> tuple[models.Model, TransitionLog]:
+    """Run `transition` as the side effect of another transition that was already authorised
+    and checked (an employee's termination ends their assignments): the same lock, state check,
+    log and signal, but no visibility, permission or rule checks of its own."""
+    return _transition(
+        subject=subject,
+        transition=transition,
+        actor=actor,
+        reason=reason,
+        override=False,
+        metadata=metadata,
+        request_id=None,
+        guarded=False,
+    )
+
+
+def _transition(
+    *,
+    subject: models.Model,
+    transition: str,
+    actor: Any,
+    reason: str,
+    override: bool,
+    metadata: dict[str, Any] | None,
+    request_id: str | None,
+    guarded: bool,
+) -> tuple[models.Model, TransitionLog]:
     lifecycle = lifecycle_for(type(subject))
     known = lifecycle.all_transitions()
     if transition not in known:
@@ -85,12 +129,12 @@ def transition_apply(
         if lifecycle.lock_first is not None:
             lifecycle.lock_first(subject)
         candidates = (
-            lifecycle.visible_to(actor) if enforce else lifecycle.model._default_manager.all()
+            lifecycle.visible_to(actor) if guarded else lifecycle.model._default_manager.all()
         )
         locked = candidates.select_for_update(of=("self",)).filter(pk=subject.pk).first()
         if locked is None:
             raise exceptions.NotFound()
-        if enforce and not lifecycle.may_transition(actor, locked, transition):
+        if guarded and not lifecycle.may_transition(actor, locked, transition):
             raise exceptions.PermissionDenied("Your role may not run this transition here.")
         from_state = getattr(locked, lifecycle.state_field)
         getter = getattr(locked, f"get_available_{lifecycle.state_field}_transitions")
@@ -100,42 +144,85 @@ def transition_apply(
                 current_state=from_state,
                 available=[t.name for t in getter()],
             )
-
-        log_metadata: dict[str, Any] = dict(metadata or {})
-        if enforce:
-            log_metadata.update(
-                rules_gate(
-                    violations=evaluate_rules(locked, transition, actor),
-                    actor=actor,
-                    override=override,
-                    reason=reason,
-                )
-            )
-
-        getattr(locked, transition)()
-        locked.save()
-        log = lifecycle.log_model.append(
+        log = record_change(
             subject=locked,
-            transition=transition,
+            name=transition,
             from_state=from_state,
-            to_state=getattr(locked, lifecycle.state_field),
-            actor=actor if getattr(actor, "pk", None) else None,
+            apply=getattr(locked, transition),
+            actor=actor,
             reason=reason,
-            request_id=request_id if request_id is not None else request_ids.get(),
-            metadata=log_metadata,
+            override=override,
+            guarded_by=transition if guarded else None,
+            metadata=metadata,
+            request_id=request_id,
         )
-        for effect in lifecycle.side_effects.get(transition, []):
-            effect(locked, transition, actor, log)
-        transaction.on_commit(
-            partial(
-                transition_committed.send,
-                sender=type(locked),
-                instance=locked,
-                transition=transition,
-                from_state=from_state,
-                to_state=log.to_state,
+    assert log is not None
+    return locked, log
+
+
+def record_change(
+    *,
+    subject: models.Model,
+    name: str,
+    from_state: str,
+    actor: Any,
+    reason: str = "",
+    override: bool = False,
+    guarded_by: str | None,
+    apply: Callable[[], Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    request_id: str | None = None,
+    log_unless_empty: dict[str, Any] | None = None,
+) -> TransitionLog | None:
+    """The one way a lifecycle's subject changes, inside the caller's transaction with the
+    subject locked (or new): evaluate the rules guarding `guarded_by` (422 unless an HR admin
+    overrides with a reason), `apply` the change, save, append the hash-chained log row `name`,
+    run the lifecycle's side effects and, after commit, signal. Transitions, creation
+    (`propose`) and edits (`update`) all come through here.
+
+    `log_unless_empty`: an edit's facts (what changed); when they are empty and the rules left
+    nothing on record either, nothing is logged.
+    """
+    lifecycle = lifecycle_for(type(subject))
+    log_metadata: dict[str, Any] = dict(metadata or {})
+    if guarded_by is not None:
+        log_metadata.update(
+            rules_gate(
+                violations=evaluate_rules(subject, guarded_by, actor),
                 actor=actor,
-                log=log,
+                override=override,
+                reason=reason,
             )
         )
-    return locked, log  # type: ignore[return-value]
+    if apply is not None:
+        apply()
+    subject.save()
+    if log_unless_empty is not None:
+        if not any(log_unless_empty.values()) and not log_metadata:
+            return None
+        log_metadata = {**log_unless_empty, **log_metadata}
+    log = lifecycle.log_model.append(
+        subject=subject,
+        transition=name,
+        from_state=from_state,
+        to_state=getattr(subject, lifecycle.state_field),
+        actor=actor if getattr(actor, "pk", None) else None,
+        reason=reason,
+        request_id=request_id if request_id is not None else request_ids.get(),
+        metadata=log_metadata,
+    )
+    for effect in lifecycle.side_effects.get(name, []):
+        effect(subject, name, actor, log)
+    transaction.on_commit(
+        partial(
+            transition_committed.send,
+            sender=type(subject),
+            instance=subject,
+            transition=name,
+            from_state=from_state,
+            to_state=log.to_state,
+            actor=actor,
+            log=log,
+        )
+    )
+    return log

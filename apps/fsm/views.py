@@ -1,4 +1,5 @@
-"""The transitions/ and history/ actions every lifecycle's viewset gets."""
+"""The transitions/ action every lifecycle's viewset gets (history/ is the audit read side's:
+apps.audit_log.views.history_view)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,17 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.audit_log.selectors import subject_history
-from apps.audit_log.serializers import AuditEntrySerializer
 from apps.core.etag import etag_of
 from apps.fsm.serializers import TransitionInputSerializer
 from apps.fsm.services import transition_apply
 
 
 class TransitionActionsMixin:
-    """POST {id}/transitions/ and GET {id}/history/ through the one transition path."""
+    """POST {id}/transitions/ through the one transition path."""
 
     detail_serializer_class: type
     get_object: Any
     get_serializer_context: Any
-    paginate_queryset: Any
-    get_paginated_response: Any
 
     @extend_schema(request=TransitionInputSerializer, summary="Run a lifecycle transition")
     @action(detail=True, methods=["post"])
@@ -40,17 +37,3 @@ class TransitionActionsMixin:
         )
         body = self.detail_serializer_class(updated, context=self.get_serializer_context()).data
         return Response(body, headers={"ETag": etag_of(updated)})
-
-    @extend_schema(
-        request=None,
-        responses=AuditEntrySerializer(many=True),
-        summary="Every log row about this subject, newest first",
-    )
-    @action(detail=True, methods=["get"], filter_backends=[])
-    def history(self, request: Request, pk: str | None = None) -> Response:
-        subject = self.get_object()
-        rows = subject_history(
-            entity_type=type(subject)._meta.model_name or "", entity_id=subject.pk
-        )
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)

@@ -7,10 +7,14 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.safestring import SafeString
 from rest_framework.exceptions import APIException
 
+from apps.core.admin import register_panel
 from apps.offer import services
+from apps.offer.charts import employee_chart
 from apps.offer.models import LedgerEntry
+from apps.org.models import Employee
 
 
 @admin.register(LedgerEntry)
@@ -55,3 +59,12 @@ class LedgerEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 self.message_user(request, f"Entry {entry.pk}: {exc.detail}", messages.ERROR)
         if done:
             self.message_user(request, f"{done} entries reversed.", messages.SUCCESS)
+
+
+@admin.display(description="coming 12 weeks")
+def employee_coming_weeks(obj: Employee) -> SafeString | str:
+    """Supply vs assigned hours of the employee, as a chart."""
+    return employee_chart(obj) if obj.pk else "–"
+
+
+register_panel(Employee, employee_coming_weeks)

@@ -1,4 +1,5 @@
-"""The organisation in the Django admin."""
+"""The organisation in the Django admin. The position and employee pages are extended by
+higher apps (apps.core.admin): tags add their inlines, demand and supply their charts."""
 
 from __future__ import annotations
 
@@ -6,15 +7,13 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils.safestring import SafeString
 
-from apps.demand.charts import position_chart
+from apps.core.admin import ExtensibleAdminMixin, register_inline
 from apps.fsm.admin import TransitionAdminMixin
 from apps.fsm.models import EmployeeTransitionLog
-from apps.offer.charts import employee_chart
 from apps.org import services
-from apps.org.models import Employee, OrgUnit, Position
-from apps.tags.admin import EmployeeTagInline, PositionTagInline, TagInlinesMixin
+from apps.org.models import Employee, ManagerScope, OrgUnit, Position
+from apps.users.models import User
 
 
 @admin.register(OrgUnit)
@@ -37,20 +36,13 @@ class OrgUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Position)
-class PositionAdmin(TagInlinesMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class PositionAdmin(ExtensibleAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "title", "org_unit", "weekly_hours", "start_date", "end_date", "active")
     list_filter = ("active", "org_unit")
     search_fields = ("code", "title", "org_unit__name")
     autocomplete_fields = ("org_unit",)
     list_select_related = ("org_unit",)
     date_hierarchy = "start_date"
-    inlines = (PositionTagInline,)
-    readonly_fields = ("coming_weeks",)
-
-    @admin.display(description="coming 12 weeks")
-    def coming_weeks(self, obj: Position) -> SafeString | str:
-        """Required vs assigned hours, as a chart."""
-        return position_chart(obj) if obj.pk else "–"
 
 
 class EmployeeLogInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -71,7 +63,7 @@ class EmployeeLogInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Employee)
-class EmployeeAdmin(TagInlinesMixin, TransitionAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
+class EmployeeAdmin(ExtensibleAdminMixin, TransitionAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = (
         "employee_number",
         "last_name",
@@ -85,10 +77,15 @@ class EmployeeAdmin(TagInlinesMixin, TransitionAdminMixin, admin.ModelAdmin):  #
     search_fields = ("employee_number", "first_name", "last_name", "email")
     autocomplete_fields = ("org_unit", "user")
     list_select_related = ("org_unit",)
-    inlines = (EmployeeTagInline, EmployeeLogInline)
-    readonly_fields = ("coming_weeks",)
+    inlines = (EmployeeLogInline,)
 
-    @admin.display(description="coming 12 weeks")
-    def coming_weeks(self, obj: Employee) -> SafeString | str:
-        """Supply vs assigned hours, as a chart."""
-        return employee_chart(obj) if obj.pk else "–"
+
+class ManagerScopeInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = ManagerScope
+    extra = 0
+    autocomplete_fields = ("org_unit",)
+    verbose_name = "scope org unit"
+
+
+# A manager's scope is edited on the user's page.
+register_inline(User, ManagerScopeInline)

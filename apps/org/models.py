@@ -23,6 +23,14 @@ class OrgUnit(models.Model):
     path = models.CharField(max_length=1024, db_index=True, editable=False, default="")
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # A manager's scope: `user.scope` is the units whose subtrees the user looks after.
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="ManagerScope",
+        blank=True,
+        related_name="scope",
+        help_text="Managers see and change what belongs to these units and their subtrees.",
+    )
 
     class Meta:
         ordering = ("path",)
@@ -34,6 +42,23 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class ManagerScope(models.Model):
+    """An org unit whose subtree a manager looks after."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scope_links"
+    )
+    org_unit = models.ForeignKey(OrgUnit, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "org_unit"], name="unique_manager_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.org_unit}"
 
 
 class Position(models.Model):

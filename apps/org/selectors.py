@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -68,30 +67,6 @@ def employee_list(*, user: Any) -> QuerySet[Employee]:
     if user and user.is_authenticated and user.is_employee_role:
         return qs.filter(user=user).order_by("id")
     return _scoped(qs, user, "org_unit__path").order_by("last_name", "first_name", "id")
-
-
-def employee_tags(employee_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each employee's tags as the API shows them (code, label, level, validity as ISO dates),
-    by tag code then start: one query for a page of employees, no model per tag."""
-    from apps.tags.models import EmployeeTag
-
-    tags: dict[int, list[dict[str, Any]]] = {pk: [] for pk in employee_ids}
-    rows = (
-        EmployeeTag.objects.filter(employee_id__in=list(tags))
-        .order_by("employee_id", "tag__code", "valid_from")
-        .values_list("employee_id", "tag__code", "tag__label", "level", "valid_from", "valid_until")
-    )
-    for employee_id, code, label, level, valid_from, valid_until in rows:
-        tags[employee_id].append(
-            {
-                "tag": code,
-                "label": label,
-                "level": level,
-                "valid_from": valid_from.isoformat(),
-                "valid_until": valid_until.isoformat() if valid_until is not None else None,
-            }
-        )
-    return tags
 
 
 def may_transition_employee(user: Any, employee: Employee, transition: str) -> bool:

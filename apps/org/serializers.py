@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.core.serializers import StrictInputMixin
+from apps.core.serializers import ContributedFieldsMixin, Contributions, StrictInputMixin
 from apps.fsm.serializers import AvailableTransitionsField
-from apps.org import selectors
 from apps.org.models import Employee, OrgUnit, Position
 
 
@@ -82,19 +80,16 @@ class PositionWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
         return attrs
 
 
-class EmployeeTagSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
-    tag = serializers.CharField(source="tag.code")
-    label = serializers.CharField(source="tag.label")  # type: ignore[assignment]
-    level = serializers.IntegerField()
-    valid_from = serializers.DateField()
-    valid_until = serializers.DateField(allow_null=True)
+# The registration point through which higher apps add fields to every employee row (the
+# tags app adds `tags`), each loaded once per page.
+employee_contributions = Contributions()
 
 
-class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    """An employee with a summary of its org unit and its tags."""
+class EmployeeSerializer(ContributedFieldsMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    """An employee with a summary of its org unit, and what other apps contribute (tags)."""
 
+    contributions = employee_contributions
     org_unit_summary = OrgUnitSummarySerializer(source="org_unit", read_only=True)
-    tags = serializers.SerializerMethodField()
 
     class Meta:
         model = Employee
@@ -111,58 +106,8 @@ class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "termination_date",
             "state",
             "user",
-            "tags",
         )
         read_only_fields = fields
-
-    @extend_schema_field(EmployeeTagSummarySerializer(many=True))
-    def get_tags(self, employee: Employee) -> list[dict[str, Any]]:
-        return selectors.employee_tags([employee.pk])[employee.pk]
-
-
-# The employees list's fast path (ServiceModelViewSet.list_values): the `.values()` columns of
-# `selectors.employee_list` and the row (+ its tags) -> EmployeeSerializer output mapping.
-# tests/org/test_employee_rows.py holds the two representations equal.
-EMPLOYEE_ROW_VALUES = (
-    "id",
-    "employee_number",
-    "first_name",
-    "last_name",
-    "email",
-    "org_unit",
-    "org_unit__code",
-    "org_unit__name",
-    "contract_hours",
-    "hire_date",
-    "termination_date",
-    "state",
-    "user",
-)
-
-
-def employee_row(row: dict[str, Any], tags: list[dict[str, Any]]) -> dict[str, Any]:
-    """What EmployeeSerializer gives for the employee in `row` with `tags` (from
-    `selectors.employee_tags`): dates ISO, hours as "40.00"."""
-    end = row["termination_date"]
-    return {
-        "id": row["id"],
-        "employee_number": row["employee_number"],
-        "first_name": row["first_name"],
-        "last_name": row["last_name"],
-        "email": row["email"],
-        "org_unit": row["org_unit"],
-        "org_unit_summary": {
-            "id": row["org_unit"],
-            "code": row["org_unit__code"],
-            "name": row["org_unit__name"],
-        },
-        "contract_hours": f"{row['contract_hours']:f}",
-        "hire_date": row["hire_date"].isoformat(),
-        "termination_date": end.isoformat() if end is not None else None,
-        "state": row["state"],
-        "user": row["user"],
-        "tags": tags,
-    }
 
 
 class EmployeeDetailSerializer(EmployeeSerializer):

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
-from rest_framework.decorators import action
-from rest_framework.request import Request
-from rest_framework.response import Response
 
 from apps.core.viewsets import ServiceModelViewSet
 from apps.fsm.views import TransitionActionsMixin
@@ -17,7 +12,6 @@ from apps.org import selectors, services
 from apps.org.filters import EmployeeFilter, OrgUnitFilter, PositionFilter
 from apps.org.models import Employee, OrgUnit, Position
 from apps.org.serializers import (
-    EMPLOYEE_ROW_VALUES,
     EmployeeDetailSerializer,
     EmployeeSerializer,
     EmployeeWriteSerializer,
@@ -25,10 +19,7 @@ from apps.org.serializers import (
     OrgUnitWriteSerializer,
     PositionSerializer,
     PositionWriteSerializer,
-    employee_row,
 )
-from apps.tags.serializers import CandidateSerializer
-from apps.tags.views import CANDIDATE_PARAMETERS, candidates_response
 from apps.users.permissions import RolePermission
 
 
@@ -75,17 +66,6 @@ class PositionViewSet(ServiceModelViewSet):
     ) -> Position:
         return services.position_update(position=obj, if_match=if_match, **data)
 
-    @extend_schema(
-        parameters=CANDIDATE_PARAMETERS,
-        responses=CandidateSerializer(many=True),
-        summary="Employees ranked by tag fit and free hours over the period",
-    )
-    @action(detail=True, methods=["get"], filter_backends=[])
-    def candidates(self, request: Request, pk: str | None = None) -> Response:
-        """Employees you can see, best first: required tags met, preferred tags met, free
-        hours over the period; each with its score and a sentence explaining it."""
-        return candidates_response(self, request, self.get_object())
-
 
 class EmployeeViewSet(TransitionActionsMixin, ServiceModelViewSet):
     """Employees; state changes only through POST {id}/transitions/."""
@@ -98,14 +78,10 @@ class EmployeeViewSet(TransitionActionsMixin, ServiceModelViewSet):
     filterset_class = EmployeeFilter
     search_fields = ("employee_number", "first_name", "last_name", "email")
     ordering_fields = ("employee_number", "last_name", "hire_date", "state", "contract_hours")
-    list_values = EMPLOYEE_ROW_VALUES
+    list_from_values = True
 
     def get_queryset(self) -> QuerySet[Employee]:
         return selectors.employee_list(user=self.request.user)
-
-    def list_rows(self, rows: Sequence[dict[str, Any]]) -> Sequence[dict[str, Any]]:
-        tags = selectors.employee_tags(row["id"] for row in rows)
-        return [employee_row(row, tags[row["id"]]) for row in rows]
 
     def perform_service_create(self, data: dict[str, Any]) -> Employee:
         return services.employee_create(**data)

@@ -10,7 +10,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from apps.core.admin import register_inline
 from apps.fsm.admin import ReadOnlyLogAdmin
+from apps.org.models import Employee, Position
 from apps.tags import services
 from apps.tags.models import EmployeeTag, PositionTag, TagCatalog, TagChangeLog
 
@@ -52,26 +54,8 @@ class PositionTagInline(admin.TabularInline):  # type: ignore[type-arg]
     ordering = ("requirement", "tag__code")
 
 
-class TagInlinesMixin:
-    """For the Employee and Position admins: saves their tag inlines through the tag services
-    (logged, admin as actor) instead of writing the rows directly."""
-
-    def save_formset(
-        self,
-        request: HttpRequest,
-        form: Any,
-        formset: Any,
-        change: bool,
-    ) -> None:
-        if formset.model is EmployeeTag:
-            _save_employee_tags(request, form.instance, formset)
-        elif formset.model is PositionTag:
-            _save_position_tags(request, form.instance, formset)
-        else:
-            super().save_formset(request, form, formset, change)  # type: ignore[misc]
-
-
 def _save_employee_tags(request: HttpRequest, employee: Any, formset: Any) -> None:
+    """The employee page's tag rows, through the tag services (logged, the admin as actor)."""
     formset.save(commit=False)  # fills deleted_objects / changed_objects / new_objects
     actor = request.user
     for row in formset.deleted_objects:
@@ -99,6 +83,7 @@ def _save_employee_tags(request: HttpRequest, employee: Any, formset: Any) -> No
 
 
 def _save_position_tags(request: HttpRequest, position: Any, formset: Any) -> None:
+    """The position page's tag rows, through the tag services."""
     formset.save(commit=False)
     actor = request.user
     for row in formset.deleted_objects:
@@ -249,3 +234,8 @@ class TagChangeLogAdmin(ReadOnlyLogAdmin):
     list_filter = ("subject_type", "action", "tag__category")  # type: ignore[assignment]
     search_fields = ("reason", "request_id", "hash", "tag__code")  # type: ignore[assignment]
     list_select_related = ("tag", "actor")  # type: ignore[assignment]
+
+
+# The employee and position pages (apps.org.admin) show their tags, saved through the services.
+register_inline(Employee, EmployeeTagInline, save=_save_employee_tags)
+register_inline(Position, PositionTagInline, save=_save_position_tags)

@@ -8,8 +8,14 @@ class TagsConfig(AppConfig):
     label = "tags"
 
     def ready(self) -> None:
-        from apps.business_rules import context
-        from apps.tags.rules import required_tag_violations
+        from apps.org.serializers import employee_contributions
+        from apps.tags import rules  # noqa: F401  (registers the `required_tags` rule kind)
+        from apps.tags.selectors import employee_tag_summaries
+        from apps.tags.serializers import EmployeeTagSummarySerializer
 
-        # The rule engine's `required_tags` kind asks this hook; without the tags app it is a no-op.
-        context.required_tags_checker = required_tag_violations
+        # Every employee row (list and detail) shows the employee's tags, one query per page.
+        employee_contributions.register(
+            "tags",
+            field=lambda: EmployeeTagSummarySerializer(many=True, read_only=True),
+            load=employee_tag_summaries,
+        )

@@ -1,5 +1,6 @@
-"""The required-tags rule: the employee holds every tag the position requires, at the minimum
-level, valid on every day of every week the assignment covers (two queries per evaluation)."""
+"""The required-tags rule kind, registered by the tags app: the employee holds every tag the
+position requires, at the minimum level, valid on every day of every week the assignment covers
+(two queries per evaluation)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from apps.business_rules.context import EvaluationContext, Violation
+from apps.assignments.rules import AssignmentContext, AssignmentKind
+from apps.business_rules.context import Violation
+from apps.business_rules.kinds import Kind, register
 from apps.reports.weeks import week_label, week_range
 from apps.tags.coverage import Held, qualifying_periods, uncovered_weeks
 from apps.tags.models import EmployeeTag, PositionTag, Requirement
@@ -27,7 +30,19 @@ def _iso(day: dt.date) -> str | None:
     return None if day == dt.date.max else day.isoformat()
 
 
-def required_tag_violations(ctx: EvaluationContext, kind: Any) -> list[Violation]:
+@register
+class RequiredTags(AssignmentKind):
+    name = "required_tags"
+    description = (
+        "The employee holds every tag the position requires, at the minimum level, "
+        "valid in every week of the assignment."
+    )
+
+    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
+        return required_tag_violations(ctx, self)
+
+
+def required_tag_violations(ctx: AssignmentContext, kind: Kind) -> list[Violation]:
     """One violation per required tag that is missing, held below the minimum level, or not
     valid in some week of the assignment; it names the tag and those weeks."""
     assignment = ctx.assignment

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,29 @@ from apps.tags.rules import weeks_text
 
 # Who may be proposed for a position: employed or about to be, not candidates or leavers.
 CANDIDATE_STATES = (EmployeeState.ACTIVE, EmployeeState.ONBOARDING, EmployeeState.ON_LEAVE)
+
+
+def employee_tag_summaries(employee_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each employee's tags as every employee row shows them (the `tags` contribution): code,
+    label, level, validity as ISO dates, by tag code then start; one query for a page of
+    employees, no model per tag."""
+    tags: dict[int, list[dict[str, Any]]] = {pk: [] for pk in employee_ids}
+    rows = (
+        EmployeeTag.objects.filter(employee_id__in=list(tags))
+        .order_by("employee_id", "tag__code", "valid_from")
+        .values_list("employee_id", "tag__code", "tag__label", "level", "valid_from", "valid_until")
+    )
+    for employee_id, code, label, level, valid_from, valid_until in rows:
+        tags[employee_id].append(
+            {
+                "tag": code,
+                "label": label,
+                "level": level,
+                "valid_from": valid_from.isoformat(),
+                "valid_until": valid_until.isoformat() if valid_until is not None else None,
+            }
+        )
+    return tags
 
 
 def _is_employee(user: Any) -> bool:

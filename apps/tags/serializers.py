@@ -184,3 +184,13 @@ class CandidateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     missing_required = serializers.ListField(child=serializers.CharField())
     missing_preferred = serializers.ListField(child=serializers.CharField())
     explanation = serializers.CharField()
+
+
+class EmployeeTagSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """An employee's tag as every employee row shows it (the `tags` the tags app contributes)."""
+
+    tag = serializers.CharField(source="tag.code")
+    label = serializers.CharField(source="tag.label")  # type: ignore[assignment]
+    level = serializers.IntegerField()
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)

@@ -173,3 +173,19 @@ def candidates_response(view: Any, request: Request, position: Position) -> Resp
     )
     page = view.paginate_queryset(ranking)
     return view.get_paginated_response(CandidateSerializer(page, many=True).data)
+
+
+class CandidatesAction:
+    """GET positions/{id}/candidates/, which the tags app adds to the positions resource."""
+
+    get_object: Any
+
+    @extend_schema(
+        parameters=CANDIDATE_PARAMETERS,
+        responses=CandidateSerializer(many=True),
+        summary="Employees ranked by tag fit and free hours over the period",
+    )
+    def candidates(self, request: Request, pk: str | None = None) -> Response:
+        """Employees you can see, best first: required tags met, preferred tags met, free
+        hours over the period; each with its score and a sentence explaining it."""
+        return candidates_response(self, request, self.get_object())

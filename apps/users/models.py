@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
-
-if TYPE_CHECKING:
-    from apps.org.models import OrgUnit
 
 
 class Role(models.TextChoices):
@@ -51,7 +48,9 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
-    """A person who uses Coveris; identified by email, authorised by `role`."""
+    """A person who uses Coveris; identified by email, authorised by `role`. A manager's scope
+    (`user.scope`, the org units whose subtrees they look after) is an org concept: it is
+    `OrgUnit.managers` in apps.org."""
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200, blank=True)
@@ -60,14 +59,6 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="May log in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
     cognito_sub = models.CharField(max_length=64, unique=True, null=True, blank=True)
-    scope: models.ManyToManyField[OrgUnit, ManagerScope] = models.ManyToManyField(
-        "org.OrgUnit",
-        through="ManagerScope",
-        blank=True,
-        related_name="managers",
-        help_text="Managers see and change what belongs to these units and their subtrees.",
-    )
-
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 
     USERNAME_FIELD = "email"
@@ -96,18 +87,3 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_employee_role(self) -> bool:
         return self.is_active and self.role == Role.EMPLOYEE
-
-
-class ManagerScope(models.Model):
-    """An org unit whose subtree a manager looks after."""
-
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="scope_links")
-    org_unit = models.ForeignKey("org.OrgUnit", on_delete=models.CASCADE, related_name="+")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "org_unit"], name="unique_manager_scope")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user} → {self.org_unit}"

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from apps.core.serializers import StrictInputMixin
-from apps.org.models import OrgUnit
 from apps.users.models import Role, User
 
 
@@ -25,6 +24,14 @@ class RefreshInputSerializer(StrictInputMixin, serializers.Serializer):  # type:
 class TokenPairSerializer(serializers.Serializer):  # type: ignore[type-arg]
     access = serializers.CharField()
     refresh = serializers.CharField()
+
+
+class ScopeField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+    """A manager's scope as org-unit ids. The org units are the org app's: the field reaches
+    them through the model relation (`user.scope`), not by importing a higher app."""
+
+    def get_queryset(self) -> Any:
+        return User._meta.get_field("scope").related_model._default_manager.all()  # type: ignore[union-attr]
 
 
 class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -61,9 +68,7 @@ class UserWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # typ
     )
     role = serializers.ChoiceField(choices=Role.choices)
     # Declared: ModelSerializer makes an M2M with a `through` model read-only, which would drop it.
-    scope = serializers.PrimaryKeyRelatedField(  # type: ignore[var-annotated]
-        many=True, queryset=OrgUnit.objects.all(), required=False
-    )
+    scope = ScopeField(many=True, required=False)
 
     class Meta:
         model = User

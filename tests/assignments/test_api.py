@@ -553,7 +553,7 @@ def test_violations_returns_the_current_evaluation(as_auditor, world, admin_user
 
     assert response.status_code == 200
     body = response.json()
-    assert body == evaluate(assignment=proposed, transition=None)
+    assert body == evaluate(subject=proposed, transition=None)
     [violation] = body
     assert set(violation) == VIOLATION_KEYS
     assert violation["facts"] == {"limit": "30.00", "actual": "35.00"}

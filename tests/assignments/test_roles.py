@@ -195,10 +195,10 @@ def test_transitions(actor, name, state, target_state, expected, request, admin_
     client = client_for(actor, request)
     target = targets[ACTORS[actor][1]]
     if state == "approved":
-        from apps.fsm.services import transition_apply
+        from apps.fsm.services import transition_cascade
 
-        target, _ = transition_apply(
-            subject=target, transition="approve", actor=admin_user, enforce=False
+        target, _ = transition_cascade(
+            subject=target, transition="approve", actor=admin_user, reason=""
         )
     before = snapshot()
 

@@ -15,7 +15,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from rest_framework.test import APIClient
 
-from apps.fsm.services import transition_apply
+from apps.fsm.services import transition_apply, transition_cascade
 from apps.offer.models import LedgerEntry
 from apps.offer.services import ledger_entry_create
 from tests.conftest import bearer
@@ -40,12 +40,8 @@ def world(admin_user):
     )
     position = make_position(unit)
     assignment = make_assignment(employee, position)
-    assignment, _ = transition_apply(
-        subject=assignment,
-        transition="reject",
-        actor=admin_user,
-        reason="not needed",
-        enforce=False,
+    assignment, _ = transition_cascade(
+        subject=assignment, transition="reject", actor=admin_user, reason="not needed"
     )
     entry = ledger_entry_create(
         employee=employee,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from apps.assignments.models import Assignment
 from apps.business_rules.models import BusinessRule
-from apps.fsm.services import transition_apply
+from apps.fsm.services import transition_cascade
 
 MONDAY = dt.date(2026, 3, 2)  # ISO week 2026-W10
 
@@ -39,8 +39,8 @@ def make_assignment(
         "rejected": ["reject"],
     }[state]
     for name in path:
-        assignment, _ = transition_apply(
-            subject=assignment, transition=name, actor=actor, enforce=False
+        assignment, _ = transition_cascade(
+            subject=assignment, transition=name, actor=actor, reason=""
         )
     return assignment
 

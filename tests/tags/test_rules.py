@@ -9,11 +9,11 @@ from decimal import Decimal
 import pytest
 
 from apps.assignments.models import Assignment
-from apps.business_rules.context import EvaluationContext
+from apps.assignments.rules import AssignmentContext as EvaluationContext
 from apps.business_rules.engine import evaluate
-from apps.business_rules.kinds import RequiredTags
 from apps.fsm.exceptions import RuleViolation
 from apps.fsm.services import transition_apply
+from apps.tags.rules import RequiredTags
 from tests.factories.assignments import MONDAY, make_assignment, only_rule
 from tests.factories.org import make_employee, make_position, make_unit
 from tests.factories.tags import give_tag, make_tag, need_tag
@@ -56,7 +56,7 @@ def proposal(employee, position, start=MONDAY, end=END) -> Assignment:
 
 
 def violations(employee, position, **kw):
-    return evaluate(assignment=proposal(employee, position, **kw), transition="approve")
+    return evaluate(subject=proposal(employee, position, **kw), transition="approve")
 
 
 def test_level_at_the_minimum_passes(rule, employee, position, forklift):
@@ -212,4 +212,4 @@ def test_weekly_hours_do_not_matter_to_the_tag_rule(rule, employee, position, fo
     give_tag(employee, forklift)
     assignment = make_assignment(employee, position, start=MONDAY, end=END, hours="40.00")
     assert assignment.weekly_hours == Decimal("40.00")
-    assert evaluate(assignment=assignment, transition="approve") == []
+    assert evaluate(subject=assignment, transition="approve") == []

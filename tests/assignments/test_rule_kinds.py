@@ -55,7 +55,7 @@ def test_max_weekly_hours(employee, position, admin_user):
     only_rule("max-30", "max_weekly_hours", {"max_hours": "30.00"})
     make_assignment(employee, position, state="approved", start=MONDAY, end=END, hours="20.00")
     ok = proposal(employee, position, "10.00")
-    assert evaluate(assignment=ok, transition="approve") == []
+    assert evaluate(subject=ok, transition="approve") == []
     too_much = proposal(employee, position, "20.00")
     [violation] = approve_errors(too_much, admin_user)
     assert violation["rule"] == "max-30"
@@ -69,7 +69,7 @@ def test_max_weekly_hours(employee, position, admin_user):
 def test_no_overcommit(employee, position, admin_user):
     only_rule("no-over", "no_overcommit", {})
     make_assignment(employee, position, state="active", start=MONDAY, end=END, hours="30.00")
-    assert evaluate(assignment=proposal(employee, position, "10.00"), transition="approve") == []
+    assert evaluate(subject=proposal(employee, position, "10.00"), transition="approve") == []
     [violation] = approve_errors(proposal(employee, position, "20.00"), admin_user)
     assert violation["facts"] == {"limit": "40.00", "actual": "50.00"}
     assert violation["weeks"] == WEEKS
@@ -87,7 +87,7 @@ def test_no_overcommit_counts_supply_pro_rata_when_employment_ends_mid_week(
         termination_date=MONDAY + dt.timedelta(days=2),
     )
     violations = evaluate(
-        assignment=make_assignment(
+        subject=make_assignment(
             e, position, start=MONDAY, end=MONDAY + dt.timedelta(days=6), hours="20.00"
         ),
         transition="approve",
@@ -110,7 +110,7 @@ def test_position_capacity(employee, position, unit, admin_user):
     only_rule("cap", "position_capacity", {"tolerance": "0.10"})
     other = make_employee(unit)
     make_assignment(other, position, state="approved", start=MONDAY, end=END, hours="30.00")
-    assert evaluate(assignment=proposal(employee, position, "14.00"), transition="approve") == []
+    assert evaluate(subject=proposal(employee, position, "14.00"), transition="approve") == []
     [violation] = approve_errors(proposal(employee, position, "20.00"), admin_user)
     assert violation["facts"] == {"limit": "44.00", "actual": "50.00"}
 
@@ -119,7 +119,7 @@ def test_max_concurrent_assignments(employee, position, unit, admin_user):
     only_rule("two", "max_concurrent_assignments", {"max": 2})
     second = make_position(unit)
     make_assignment(employee, position, state="approved", start=MONDAY, end=END, hours="5.00")
-    assert evaluate(assignment=proposal(employee, second, "5.00"), transition="approve") == []
+    assert evaluate(subject=proposal(employee, second, "5.00"), transition="approve") == []
     make_assignment(employee, second, state="active", start=MONDAY, end=END, hours="5.00")
     [violation] = approve_errors(proposal(employee, position, "5.00"), admin_user)
     assert violation["facts"] == {"limit": 2, "actual": 3}
@@ -127,7 +127,7 @@ def test_max_concurrent_assignments(employee, position, unit, admin_user):
 
 def test_required_tags_is_a_no_op_without_tags(employee, position):
     only_rule("tags", "required_tags", {})
-    assert evaluate(assignment=proposal(employee, position, "10.00"), transition="approve") == []
+    assert evaluate(subject=proposal(employee, position, "10.00"), transition="approve") == []
 
 
 def test_rules_only_guard_their_transitions(employee, position, admin_user):
@@ -146,8 +146,8 @@ def test_scope_applies_to_positions_in_the_subtree_only(employee, admin_user):
     only_rule("scoped", "max_weekly_hours", {"max_hours": "1.00"}, scope=root)
     inside = make_position(child)
     outside = make_position(elsewhere)
-    assert evaluate(assignment=proposal(employee, inside, "5.00"), transition="approve")
-    assert evaluate(assignment=proposal(employee, outside, "5.00"), transition="approve") == []
+    assert evaluate(subject=proposal(employee, inside, "5.00"), transition="approve")
+    assert evaluate(subject=proposal(employee, outside, "5.00"), transition="approve") == []
 
 
 def test_admin_override_is_logged_with_the_violations(employee, position, admin_user, manager_user):
@@ -211,7 +211,7 @@ def test_evaluation_query_count_does_not_grow(employee, position, unit):
             pk=assignment.pk
         )
         with CaptureQueriesContext(connection) as ctx:
-            evaluate(assignment=assignment, transition="approve")
+            evaluate(subject=assignment, transition="approve")
         return len(ctx.captured_queries)
 
     short = count(make_assignment(employee, position, start=MONDAY, end=END, hours="1.00"))

@@ -1,0 +1,226 @@
+"""The rules that read an assignment's weekly facts: the assignment's rule context and the
+hours and state kinds (registered with the rule engine in AssignmentsConfig.ready())."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.assignments import weekly
+from apps.business_rules.context import RuleContext, Violation
+from apps.business_rules.kinds import Kind, over_limit, register
+from apps.demand.selectors import CoverageWeek
+from apps.fsm.states import EmployeeState
+from apps.offer.selectors import SupplyWeek
+from apps.reports.weeks import MAX_WEEKS, week_label, week_start
+
+# Open-ended assignments are evaluated over this many weeks from their start.
+HORIZON_WEEKS = 52
+
+
+class AssignmentContext(RuleContext):
+    """The facts about an (unsaved or saved) assignment that rules are evaluated against."""
+
+    def __init__(self, assignment: Any) -> None:
+        super().__init__(assignment)
+        self.assignment = assignment
+        self.first = week_start(assignment.start_date)
+        end = assignment.end_date or assignment.start_date + dt.timedelta(weeks=HORIZON_WEEKS)
+        # Very long assignments are evaluated over their first MAX_WEEKS weeks.
+        end = min(end, assignment.start_date + dt.timedelta(weeks=MAX_WEEKS - 1))
+        self.last = week_start(end)
+
+    @property
+    def scope_path(self) -> str:
+        """Rules scoped to an org unit apply to positions in its subtree."""
+        return str(self.assignment.position.org_unit.path)
+
+    @property
+    def employee_name(self) -> str:
+        employee = self.assignment.employee
+        return f"{employee.first_name} {employee.last_name}"
+
+    @cached_property
+    def employee_weeks(self) -> list[SupplyWeek]:
+        """Supply, other assigned hours and concurrent assignments per week (1 query)."""
+        return weekly.employee_weeks(
+            employee_id=self.assignment.employee_id,
+            first=self.first,
+            last=self.last,
+            exclude_assignment=self.assignment.pk,
+        )
+
+    @cached_property
+    def position_weeks(self) -> list[CoverageWeek]:
+        """Demand and other assigned hours of the position per week (1 query)."""
+        return weekly.position_weeks(
+            position_id=self.assignment.position_id,
+            first=self.first,
+            last=self.last,
+            exclude_assignment=self.assignment.pk,
+        )
+
+    def subject_hours(self, monday: dt.date) -> Decimal:
+        """This assignment's hours in the week starting `monday`, pro rata."""
+        a = self.assignment
+        return weekly.pro_rata(Decimal(a.weekly_hours), a.start_date, a.end_date, monday)
+
+    def employee_total(self, week: SupplyWeek) -> Decimal:
+        return week.assigned + self.subject_hours(week.week_start)
+
+    def position_total(self, week: CoverageWeek) -> Decimal:
+        return week.assigned + self.subject_hours(week.week_start)
+
+
+class AssignmentKind(Kind):
+    """A kind that reads an assignment's facts."""
+
+    context = AssignmentContext
+
+
+class MaxHoursParams(serializers.Serializer):  # type: ignore[type-arg]
+    max_hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)
+
+
+@register
+class MaxWeeklyHours(AssignmentKind):
+    name = "max_weekly_hours"
+    description = "An employee's assigned hours in any week stay at or below max_hours."
+    params_serializer = MaxHoursParams
+
+    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
+        limit = Decimal(str(self.params["max_hours"]))
+        weeks = ctx.employee_weeks
+        over, worst = over_limit(weeks, lambda w: ctx.employee_total(w), lambda w: limit)
+        if not over:
+            return []
+        actual = ctx.employee_total(worst)
+        return [
+            self.violation(
+                ctx,
+                f"{ctx.employee_name} would work {actual} h in {week_label(worst.week_start)}, "
+                f"over the limit of {limit} h.",
+                [w.week_start for w in over],
+                limit=limit,
+                actual=actual,
+            )
+        ]
+
+
+@register
+class NoOvercommit(AssignmentKind):
+    name = "no_overcommit"
+    description = "An employee's assigned hours in any week stay within their supply."
+
+    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
+        weeks = ctx.employee_weeks
+        over, worst = over_limit(weeks, lambda w: ctx.employee_total(w), lambda w: w.supply)
+        if not over:
+            return []
+        actual = ctx.employee_total(worst)
+        return [
+            self.violation(
+                ctx,
+                f"{ctx.employee_name} would be assigned {actual} h in "
+                f"{week_label(worst.week_start)} but has {worst.supply} h available.",
+                [w.week_start for w in over],
+                limit=worst.supply,
+                actual=actual,
+            )
+        ]
+
+
+class StatesParams(serializers.Serializer):  # type: ignore[type-arg]
+    states = serializers.ListField(
+        child=serializers.ChoiceField(choices=EmployeeState.choices),
+        min_length=1,
+        max_length=len(EmployeeState.choices),
+    )
+
+
+@register
+class AllowedEmployeeStates(AssignmentKind):
+    name = "allowed_employee_states"
+    description = "The employee is in one of the listed lifecycle states."
+    params_serializer = StatesParams
+
+    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
+        allowed = list(self.params["states"])
+        state = ctx.assignment.employee.state
+        if state in allowed:
+            return []
+        return [
+            self.violation(
+                ctx,
+                f"{ctx.employee_name} is {state}; allowed: {', '.join(allowed)}.",
+                [w.week_start for w in ctx.employee_weeks],
+                allowed=allowed,
+                actual=state,
+            )
+        ]
+
+
+class ToleranceParams(serializers.Serializer):  # type: ignore[type-arg]
+    tolerance = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=10)
+
+
+@register
+class PositionCapacity(AssignmentKind):
+    name = "position_capacity"
+    description = "Hours assigned to a position stay within its demand × (1 + tolerance)."
+    params_serializer = ToleranceParams
+
+    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
+        factor = 1 + Decimal(str(self.params["tolerance"]))
+
+        def limit(w: Any) -> Decimal:
+            return (w.required * factor).quantize(Decimal("0.01"))
+
+        weeks = ctx.position_weeks
+        over, worst = over_limit(weeks, lambda w: ctx.position_total(w), limit)
+        if not over:
+            return []
+        actual = ctx.position_total(worst)
+        return [
+            self.violation(
+                ctx,
+                f"Position {ctx.assignment.position.code} would have {actual} h assigned in "
+                f"{week_label(worst.week_start)}; capacity is {limit(worst)} h.",
+                [w.week_start for w in over],
+                limit=limit(worst),
+                actual=actual,
+            )
+        ]
+
+
+class MaxParams(serializers.Serializer):  # type: ignore[type-arg]
+    max = serializers.IntegerField(min_value=1, max_value=100)
+
+
+@register
+class MaxConcurrentAssignments(AssignmentKind):
+    name = "max_concurrent_assignments"
+    description = "An employee holds at most `max` approved or active assignments in any week."
+    params_serializer = MaxParams
+
+    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
+        limit = int(self.params["max"])
+        weeks = [w for w in ctx.employee_weeks if ctx.subject_hours(w.week_start) > 0]
+        over = [w for w in weeks if w.assignments + 1 > limit]
+        if not over:
+            return []
+        actual = max(w.assignments + 1 for w in over)
+        return [
+            self.violation(
+                ctx,
+                f"{ctx.employee_name} would hold {actual} assignments at once; "
+                f"the maximum is {limit}.",
+                [w.week_start for w in over],
+                limit=limit,
+                actual=actual,
+            )
+        ]
