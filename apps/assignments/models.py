@@ -12,6 +12,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from apps.fsm.models import TransitionLog
 from apps.fsm.states import AssignmentState as S
+from apps.org.scope import ScopedQuerySet, Visibility
 
 
 class Assignment(FSMModelMixin, models.Model):
@@ -36,6 +37,11 @@ class Assignment(FSMModelMixin, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    visibility = Visibility(
+        units=("position__org_unit__path", "employee__org_unit__path"), owner="employee__user"
+    )
 
     class Meta:
         ordering = ("-start_date", "-id")

@@ -7,7 +7,6 @@ from typing import Any
 from django.db.models import QuerySet
 
 from apps.assignments.models import Assignment
-from apps.org.selectors import in_scope_q
 
 # What a manager may do to assignments in scope (DESIGN.md roles: propose/approve/cancel).
 MANAGER_TRANSITIONS = frozenset({"approve", "cancel"})
@@ -16,15 +15,11 @@ MANAGER_TRANSITIONS = frozenset({"approve", "cancel"})
 def assignment_list(*, user: Any) -> QuerySet[Assignment]:
     """Assignments the user may see: managers those touching their subtrees (by position or by
     employee), employees their own."""
-    qs = Assignment.objects.select_related("employee", "position", "position__org_unit")
-    if user and user.is_authenticated and user.is_employee_role:
-        return qs.filter(employee__user=user).order_by("-start_date", "-id")
-    by_position = in_scope_q(user, "position__org_unit__path")
-    if by_position is None:
-        return qs.order_by("-start_date", "-id")
-    by_employee = in_scope_q(user, "employee__org_unit__path")
-    assert by_employee is not None
-    return qs.filter(by_position | by_employee).order_by("-start_date", "-id")
+    return (
+        Assignment.objects.select_related("employee", "position", "position__org_unit")
+        .visible_to(user)
+        .order_by("-start_date", "-id")
+    )
 
 
 def may_transition_assignment(user: Any, assignment: Assignment, transition: str) -> bool:

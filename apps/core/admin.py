@@ -63,9 +63,9 @@ class ExtensibleAdminMixin:
         own = list(super().get_inlines(request, obj))  # type: ignore[misc]
         return [*_of(self.model).inlines, *own]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[Any]:
-        own = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
-        return [*own, *_of(self.model).panels]
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[Any, ...]:
+        own = tuple(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        return (*own, *_of(self.model).panels)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         saver = _of(self.model).savers.get(formset.model)

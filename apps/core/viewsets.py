@@ -118,7 +118,7 @@ def detail_action_view(resource: type[Any], action: type[Any], name: str) -> Any
     `{prefix}/{id}/{name}/` in config/api.py: a subclass of the resource's viewset with the
     action's mixin, so the subject is looked up with the resource's own scope (404 outside it)
     and permissions. The lower app does not know the action exists."""
-    viewset = type(
+    viewset: Any = type(
         f"{resource.__name__}{action.__name__.strip('_')}",
         (action, resource),
         {"filter_backends": [], "__doc__": resource.__doc__},

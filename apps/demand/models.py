@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.org.models import OrgUnit
+from apps.org.scope import ScopedQuerySet, Visibility
 
 
 class CoverageRequirement(models.Model):
@@ -25,6 +26,9 @@ class CoverageRequirement(models.Model):
         help_text="Hours per week demanded on the days of the range.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    visibility = Visibility(units=("position__org_unit__path",))
 
     class Meta:
         ordering = ("position", "start_date")

@@ -23,7 +23,7 @@ from apps.demand.models import CoverageRequirement
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.offer.selectors import like_patterns
 from apps.org.models import OrgUnit, Position
-from apps.org.selectors import in_scope_q, scope_paths
+from apps.org.scope import scope_paths
 from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label, week_range, week_start
 
 
@@ -186,13 +186,11 @@ def coverage_summary(
 
 def requirement_list(*, user: Any) -> QuerySet[CoverageRequirement]:
     """Coverage requirements of positions the user may see."""
-    qs = CoverageRequirement.objects.select_related("position")
-    if user and user.is_authenticated and user.is_employee_role:
-        return qs.none()
-    condition = in_scope_q(user, "position__org_unit__path")
-    if condition is not None:
-        qs = qs.filter(condition)
-    return qs.order_by("position_id", "start_date", "id")
+    return (
+        CoverageRequirement.objects.select_related("position")
+        .visible_to(user)
+        .order_by("position_id", "start_date", "id")
+    )
 
 
 def summary_targets(*, user: Any, unit: OrgUnit | None, depth: int) -> list[OrgUnit]:

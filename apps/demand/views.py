@@ -27,7 +27,8 @@ from apps.demand.serializers import (
     coverage_row,
 )
 from apps.org.models import OrgUnit, Position
-from apps.org.selectors import org_unit_list, position_list, scope_paths
+from apps.org.scope import scope_paths
+from apps.org.selectors import org_unit_list, position_list
 from apps.reports.grid import grid_response
 from apps.reports.views import ReportQuerySerializer, csv_download, wants_csv
 from apps.reports.weeks import week_end

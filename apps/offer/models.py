@@ -8,6 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.fsm.models import HashChainedLog
+from apps.org.scope import ScopedQuerySet, Visibility
 
 
 class LedgerKind(models.TextChoices):
@@ -38,6 +39,9 @@ class LedgerEntry(HashChainedLog):
 
     subject_field = "employee"
     hashed_fields = ("kind", "start_date", "end_date", "hours_per_week", "note", "reverses_id")
+
+    objects = ScopedQuerySet.as_manager()
+    visibility = Visibility(units=("employee__org_unit__path",), owner="employee__user")
 
     class Meta:
         ordering = ("-at", "-id")

@@ -15,7 +15,6 @@ from django.db.models import QuerySet
 from apps.core.db import read_alias
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.offer.models import LedgerEntry
-from apps.org.selectors import in_scope_q
 from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label
 
 
@@ -125,10 +124,8 @@ def supply_weeks(
 
 def ledger_list(*, user: Any) -> QuerySet[LedgerEntry]:
     """Ledger entries the user may see (employees: their own), newest first."""
-    qs = LedgerEntry.objects.select_related("employee", "actor")
-    if user and user.is_authenticated and user.is_employee_role:
-        return qs.filter(employee__user=user).order_by("-at", "-id")
-    condition = in_scope_q(user, "employee__org_unit__path")
-    if condition is not None:
-        qs = qs.filter(condition)
-    return qs.order_by("-at", "-id")
+    return (
+        LedgerEntry.objects.select_related("employee", "actor")
+        .visible_to(user)
+        .order_by("-at", "-id")
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,6 +11,7 @@ from django.db import models
 from django_fsm import FSMModelMixin
 
 from apps.fsm.mixins import EmployeeFSMMixin, employee_state_field
+from apps.org.scope import ScopedQuerySet, Visibility
 
 
 class OrgUnit(models.Model):
@@ -24,13 +26,16 @@ class OrgUnit(models.Model):
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
     # A manager's scope: `user.scope` is the units whose subtrees the user looks after.
-    managers = models.ManyToManyField(
+    managers: models.ManyToManyField[Any, ManagerScope] = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         through="ManagerScope",
         blank=True,
         related_name="scope",
         help_text="Managers see and change what belongs to these units and their subtrees.",
     )
+
+    objects = ScopedQuerySet.as_manager()
+    visibility = Visibility(units=("path",))
 
     class Meta:
         ordering = ("path",)
@@ -75,6 +80,9 @@ class Position(models.Model):
     active = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ScopedQuerySet.as_manager()
+    visibility = Visibility(units=("org_unit__path",))
+
     class Meta:
         ordering = ("code",)
         constraints = [
@@ -116,6 +124,9 @@ class Employee(FSMModelMixin, EmployeeFSMMixin, models.Model):
     )
     state = employee_state_field()
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    visibility = Visibility(units=("org_unit__path",), owner="user")
 
     class Meta:
         ordering = ("last_name", "first_name", "id")

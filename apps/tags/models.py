@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.fsm.models import HashChainedLog
+from apps.org.scope import ScopedQuerySet, Visibility
 
 LEVEL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -43,6 +44,9 @@ class EmployeeTag(models.Model):
     valid_from = models.DateField()
     valid_until = models.DateField(null=True, blank=True, help_text="Empty: does not expire.")
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    visibility = Visibility(units=("employee__org_unit__path",), owner="employee__user")
 
     class Meta:
         ordering = ("employee", "tag__code", "valid_from")
@@ -81,6 +85,9 @@ class PositionTag(models.Model):
     )
     min_level = models.PositiveSmallIntegerField(default=1, validators=LEVEL_VALIDATORS)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedQuerySet.as_manager()
+    visibility = Visibility(units=("position__org_unit__path",))
 
     class Meta:
         ordering = ("position", "requirement", "tag__code")

@@ -14,7 +14,8 @@ from django.db.models import Q, QuerySet
 from apps.fsm.states import EmployeeState
 from apps.offer.selectors import supply_weeks
 from apps.org.models import Position
-from apps.org.selectors import employee_list, in_scope_q, position_list
+from apps.org.scope import sees_everything
+from apps.org.selectors import employee_list, position_list
 from apps.reports.weeks import week_range
 from apps.tags.coverage import Held, covers, qualifying_periods
 from apps.tags.models import (
@@ -54,10 +55,6 @@ def employee_tag_summaries(employee_ids: Iterable[int]) -> dict[int, list[dict[s
     return tags
 
 
-def _is_employee(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.is_employee_role)
-
-
 def tag_list(*, user: Any) -> QuerySet[TagCatalog]:
     """The catalogue: every signed-in role reads all of it."""
     return TagCatalog.objects.order_by("category", "code")
@@ -65,31 +62,26 @@ def tag_list(*, user: Any) -> QuerySet[TagCatalog]:
 
 def employee_tag_list(*, user: Any) -> QuerySet[EmployeeTag]:
     """Employee tags the user may see: managers their subtrees', employees their own."""
-    qs = EmployeeTag.objects.select_related("tag", "employee")
-    if _is_employee(user):
-        qs = qs.filter(employee__user=user)
-    else:
-        condition = in_scope_q(user, "employee__org_unit__path")
-        if condition is not None:
-            qs = qs.filter(condition)
-    return qs.order_by("employee_id", "tag__code", "valid_from", "id")
+    return (
+        EmployeeTag.objects.select_related("tag", "employee")
+        .visible_to(user)
+        .order_by("employee_id", "tag__code", "valid_from", "id")
+    )
 
 
 def position_tag_list(*, user: Any) -> QuerySet[PositionTag]:
     """Position tags of positions the user may see (employees see no positions)."""
-    qs = PositionTag.objects.select_related("tag", "position")
-    if _is_employee(user):
-        return qs.none()
-    condition = in_scope_q(user, "position__org_unit__path")
-    if condition is not None:
-        qs = qs.filter(condition)
-    return qs.order_by("position_id", "requirement", "tag__code", "id")
+    return (
+        PositionTag.objects.select_related("tag", "position")
+        .visible_to(user)
+        .order_by("position_id", "requirement", "tag__code", "id")
+    )
 
 
 def tag_change_list(*, user: Any) -> QuerySet[TagChangeLog]:
     """Tag changes about employees and positions the user may see, newest first."""
     qs = TagChangeLog.objects.select_related("tag", "actor")
-    if not _is_employee(user) and in_scope_q(user, "path") is None:
+    if sees_everything(user):
         return qs.order_by("-at", "-id")
     employees = employee_list(user=user).order_by().values("pk")
     positions = position_list(user=user).order_by().values("pk")

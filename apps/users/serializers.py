@@ -31,7 +31,7 @@ class ScopeField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
     them through the model relation (`user.scope`), not by importing a higher app."""
 
     def get_queryset(self) -> Any:
-        return User._meta.get_field("scope").related_model._default_manager.all()  # type: ignore[union-attr]
+        return User._meta.get_field("scope").related_model._default_manager.all()  # type: ignore[attr-defined,union-attr]
 
 
 class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
