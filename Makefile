@@ -50,10 +50,11 @@ fuzz: install ## Schemathesis, every operation, FUZZ_EXAMPLES (300) examples eac
 	@if [ -n "$$DATABASE_URL" ]; then $(FUZZ_RUN); \
 	else $(PY) -m config.devdb test -- $(FUZZ_RUN); fi
 
-lint: install ## ruff, mypy, manage.py check, makemigrations --check
+lint: install ## ruff, mypy, import-linter (layers), manage.py check, makemigrations --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 

@@ -82,56 +82,72 @@ class AssignmentKind(Kind):
     context = AssignmentContext
 
 
+class WeeklyLimitKind(AssignmentKind):
+    """A kind whose facts are a weekly total against a weekly limit: one violation naming the
+    weeks over it and the facts of the worst one."""
+
+    def weeks(self, ctx: AssignmentContext) -> list[Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    def total(self, ctx: AssignmentContext, week: Any) -> Decimal:  # pragma: no cover
+        raise NotImplementedError
+
+    def limit(self, week: Any) -> Decimal:  # pragma: no cover
+        raise NotImplementedError
+
+    def message(self, ctx: AssignmentContext, week: str, total: Decimal, limit: Decimal) -> str:
+        raise NotImplementedError  # pragma: no cover
+
+    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
+        over, worst = over_limit(self.weeks(ctx), lambda w: self.total(ctx, w), self.limit)
+        if not over:
+            return []
+        total, limit = self.total(ctx, worst), self.limit(worst)
+        message = self.message(ctx, week_label(worst.week_start), total, limit)
+        weeks = [w.week_start for w in over]
+        return [self.violation(ctx, message, weeks, limit=limit, actual=total)]
+
+
 class MaxHoursParams(serializers.Serializer):  # type: ignore[type-arg]
     max_hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)
 
 
 @register
-class MaxWeeklyHours(AssignmentKind):
+class MaxWeeklyHours(WeeklyLimitKind):
     name = "max_weekly_hours"
     description = "An employee's assigned hours in any week stay at or below max_hours."
     params_serializer = MaxHoursParams
 
-    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
-        limit = Decimal(str(self.params["max_hours"]))
-        weeks = ctx.employee_weeks
-        over, worst = over_limit(weeks, lambda w: ctx.employee_total(w), lambda w: limit)
-        if not over:
-            return []
-        actual = ctx.employee_total(worst)
-        return [
-            self.violation(
-                ctx,
-                f"{ctx.employee_name} would work {actual} h in {week_label(worst.week_start)}, "
-                f"over the limit of {limit} h.",
-                [w.week_start for w in over],
-                limit=limit,
-                actual=actual,
-            )
-        ]
+    def weeks(self, ctx: AssignmentContext) -> list[Any]:
+        return ctx.employee_weeks
+
+    def total(self, ctx: AssignmentContext, week: Any) -> Decimal:
+        return ctx.employee_total(week)
+
+    def limit(self, week: Any) -> Decimal:
+        return Decimal(str(self.params["max_hours"]))
+
+    def message(self, ctx: AssignmentContext, week: str, total: Decimal, limit: Decimal) -> str:
+        return f"{ctx.employee_name} would work {total} h in {week}, over the limit of {limit} h."
 
 
 @register
-class NoOvercommit(AssignmentKind):
+class NoOvercommit(WeeklyLimitKind):
     name = "no_overcommit"
     description = "An employee's assigned hours in any week stay within their supply."
 
-    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
-        weeks = ctx.employee_weeks
-        over, worst = over_limit(weeks, lambda w: ctx.employee_total(w), lambda w: w.supply)
-        if not over:
-            return []
-        actual = ctx.employee_total(worst)
-        return [
-            self.violation(
-                ctx,
-                f"{ctx.employee_name} would be assigned {actual} h in "
-                f"{week_label(worst.week_start)} but has {worst.supply} h available.",
-                [w.week_start for w in over],
-                limit=worst.supply,
-                actual=actual,
-            )
-        ]
+    def weeks(self, ctx: AssignmentContext) -> list[Any]:
+        return ctx.employee_weeks
+
+    def total(self, ctx: AssignmentContext, week: Any) -> Decimal:
+        return ctx.employee_total(week)
+
+    def limit(self, week: Any) -> Decimal:
+        return Decimal(week.supply)
+
+    def message(self, ctx: AssignmentContext, week: str, total: Decimal, limit: Decimal) -> str:
+        name = ctx.employee_name
+        return f"{name} would be assigned {total} h in {week} but has {limit} h available."
 
 
 class StatesParams(serializers.Serializer):  # type: ignore[type-arg]
@@ -169,32 +185,24 @@ class ToleranceParams(serializers.Serializer):  # type: ignore[type-arg]
 
 
 @register
-class PositionCapacity(AssignmentKind):
+class PositionCapacity(WeeklyLimitKind):
     name = "position_capacity"
     description = "Hours assigned to a position stay within its demand × (1 + tolerance)."
     params_serializer = ToleranceParams
 
-    def evaluate(self, ctx: AssignmentContext) -> list[Violation]:
+    def weeks(self, ctx: AssignmentContext) -> list[Any]:
+        return ctx.position_weeks
+
+    def total(self, ctx: AssignmentContext, week: Any) -> Decimal:
+        return ctx.position_total(week)
+
+    def limit(self, week: Any) -> Decimal:
         factor = 1 + Decimal(str(self.params["tolerance"]))
+        return Decimal(week.required * factor).quantize(Decimal("0.01"))
 
-        def limit(w: Any) -> Decimal:
-            return (w.required * factor).quantize(Decimal("0.01"))
-
-        weeks = ctx.position_weeks
-        over, worst = over_limit(weeks, lambda w: ctx.position_total(w), limit)
-        if not over:
-            return []
-        actual = ctx.position_total(worst)
-        return [
-            self.violation(
-                ctx,
-                f"Position {ctx.assignment.position.code} would have {actual} h assigned in "
-                f"{week_label(worst.week_start)}; capacity is {limit(worst)} h.",
-                [w.week_start for w in over],
-                limit=limit(worst),
-                actual=actual,
-            )
-        ]
+    def message(self, ctx: AssignmentContext, week: str, total: Decimal, limit: Decimal) -> str:
+        code = ctx.assignment.position.code
+        return f"Position {code} would have {total} h assigned in {week}; capacity is {limit} h."
 
 
 class MaxParams(serializers.Serializer):  # type: ignore[type-arg]

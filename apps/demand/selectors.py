@@ -21,9 +21,8 @@ from django.db.models import Q, QuerySet
 from apps.core.db import read_alias
 from apps.demand.models import CoverageRequirement
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
-from apps.offer.selectors import like_patterns
 from apps.org.models import OrgUnit, Position
-from apps.org.scope import scope_paths
+from apps.org.scope import like_patterns, scope_paths
 from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label, week_range, week_start
 
 

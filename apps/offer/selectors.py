@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from apps.core.db import read_alias
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.offer.models import LedgerEntry
+from apps.org.scope import like_patterns
 from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label
 
 
@@ -86,11 +87,6 @@ LEFT JOIN l ON l.employee_id = ew.employee_id AND l.ws = ew.ws
 LEFT JOIN a ON a.employee_id = ew.employee_id AND a.ws = ew.ws
 ORDER BY ew.employee_id, ew.ws
 """
-
-
-def like_patterns(paths: list[str] | None) -> list[str] | None:
-    """Materialized paths as LIKE patterns for a subtree filter (None: no filter)."""
-    return None if paths is None else [f"{p}%" for p in paths]
 
 
 def supply_weeks(

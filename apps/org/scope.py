@@ -65,6 +65,11 @@ def in_scope_q(user: Any, path_lookup: str) -> Q | None:
     return reduce(or_, (Q(**{f"{path_lookup}__startswith": p}) for p in paths))
 
 
+def like_patterns(paths: list[str] | None) -> list[str] | None:
+    """Materialized paths as LIKE patterns for a subtree filter in SQL (None: no filter)."""
+    return None if paths is None else [f"{p}%" for p in paths]
+
+
 class ScopedQuerySet(models.QuerySet[Any]):
     """A queryset of a model with a `visibility`."""
 
