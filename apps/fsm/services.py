@@ -27,7 +27,7 @@ def available_transitions(*, subject: models.Model, actor: Any) -> list[dict[str
     ]
 
 
-def rules_gate(
+def _rules_gate(
     *, violations: list[dict[str, Any]], actor: Any, override: bool, reason: str
 ) -> dict[str, Any]:
     """Errors block (422) unless an HR admin overrides with a reason; returns the log metadata
@@ -187,7 +187,7 @@ def record_change(
     log_metadata: dict[str, Any] = dict(metadata or {})
     if guarded_by is not None:
         log_metadata.update(
-            rules_gate(
+            _rules_gate(
                 violations=evaluate_rules(subject, guarded_by, actor),
                 actor=actor,
                 override=override,

@@ -60,3 +60,13 @@ def test_the_supply_side_may_not_import_the_demand_side(tree: Path) -> None:
     result = lint(tree)
     assert result.returncode != 0
     assert "apps.offer is not allowed to import apps.demand" in result.stdout
+
+
+def test_the_architecture_doc_names_every_module_of_core() -> None:
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    table = doc.split("### `apps/core`: HTTP plumbing", 1)[1].split("\n## ", 1)[0]
+    modules = sorted(
+        p.name for p in (ROOT / "apps" / "core").glob("*.py") if p.name not in {"__init__.py"}
+    )
+    missing = [m for m in modules if f"`{m}`" not in table]
+    assert not missing, f"docs/ARCHITECTURE.md's table of apps/core lacks {missing}"
