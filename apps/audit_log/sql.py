@@ -9,9 +9,13 @@ answers "newest first, one page" with a merge of index scans on each table's `at
 sorting every row.
 """
 
-EMPLOYEE_TRANSITIONS = """
+from __future__ import annotations
+
+from apps.audit_log.models import EntityType
+
+EMPLOYEE_TRANSITIONS = f"""
 SELECT ('employee_transition:' || l.id)::text AS uid, 'employee_transition'::text AS source,
-       l.id::bigint AS source_id, 'employee'::text AS entity_type,
+       l.id::bigint AS source_id, '{EntityType.EMPLOYEE}'::text AS entity_type,
        l.subject_id::bigint AS entity_id, l.transition::text AS transition,
        l.from_state::text AS from_state, l.to_state::text AS to_state,
        l.actor_id::bigint AS actor_id, l.at, l.reason::text AS reason,
@@ -20,17 +24,17 @@ SELECT ('employee_transition:' || l.id)::text AS uid, 'employee_transition'::tex
 FROM fsm_employeetransitionlog l
 """
 
-ASSIGNMENT_TRANSITIONS = """
+ASSIGNMENT_TRANSITIONS = f"""
 SELECT ('assignment_transition:' || l.id)::text, 'assignment_transition'::text, l.id::bigint,
-       'assignment'::text, l.subject_id::bigint, l.transition::text,
+       '{EntityType.ASSIGNMENT}'::text, l.subject_id::bigint, l.transition::text,
        l.from_state::text, l.to_state::text, l.actor_id::bigint, l.at, l.reason::text,
        l.request_id::text, l.metadata, l.prev_hash::text, l.hash::text
 FROM assignments_assignmenttransitionlog l
 """
 
-LEDGER_ENTRIES = """
+LEDGER_ENTRIES = f"""
 SELECT ('ledger_entry:' || l.id)::text, 'ledger_entry'::text, l.id::bigint,
-       'employee'::text, l.employee_id::bigint, ('ledger.' || l.kind)::text, ''::text,
+       '{EntityType.EMPLOYEE}'::text, l.employee_id::bigint, ('ledger.' || l.kind)::text, ''::text,
        (l.hours_per_week::text || ' h/week ' || l.start_date::text || '..'
         || l.end_date::text)::text,
        l.actor_id::bigint, l.at, COALESCE(NULLIF(l.note, ''), l.reason)::text,
@@ -39,8 +43,9 @@ SELECT ('ledger_entry:' || l.id)::text, 'ledger_entry'::text, l.id::bigint,
 FROM offer_ledgerentry l
 """
 
-# The snapshots carry the tag's code: a join with the catalogue in one branch would stop
-# PostgreSQL from merging the index scans.
+# The subject of a tag change is an employee or a position (tags' SubjectType, a subset of
+# EntityType: tests/audit_log/test_sql.py holds it so). The snapshots carry the tag's code: a
+# join with the catalogue in one branch would stop PostgreSQL from merging the index scans.
 TAG_CHANGES = """
 SELECT ('tag_change:' || l.id)::text, 'tag_change'::text, l.id::bigint,
        l.subject_type::text, l.subject_id::bigint, ('tag.' || l.action)::text,

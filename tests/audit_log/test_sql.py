@@ -1,11 +1,15 @@
-"""apps.audit_log.sql is the live definition of the audit view; migrations hold the SQL they ran."""
+"""apps.audit_log.sql is the live definition of the audit view; EntityType is its one list of
+entity types."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import connection
+from django.test import Client
 
+from apps.audit_log.models import AuditEntry, EntityType
 from apps.audit_log.sql import BRANCHES, view_sql
+from apps.tags.models import SubjectType
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +34,27 @@ def test_view_sql_replaces_the_view_over_every_branch():
     assert sql.startswith("DROP VIEW IF EXISTS audit_log_entry;\nCREATE VIEW audit_log_entry AS\n")
     assert sql.count("UNION ALL") == len(BRANCHES) - 1
     assert sql.endswith(";")
+
+
+def test_every_tag_subject_is_an_entity_type():
+    # The tag branch passes the log's subject_type through as the entity type.
+    assert set(SubjectType.values) <= set(EntityType.values)
+
+
+def test_subject_paths_name_the_api_collection():
+    row = AuditEntry(entity_type=EntityType.ASSIGNMENT, entity_id=7)
+    assert row.subject_path == "/api/v1/assignments/7/"
+    assert AuditEntry(entity_type="planet", entity_id=1).subject_path == "/api/v1/planet/1/"
+
+
+def test_the_schema_lists_every_entity_type():
+    schema = Client().get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    entry = schema["components"]["schemas"]["AuditEntry"]["properties"]["entity_type"]
+    component = schema["components"]["schemas"][entry["allOf"][0]["$ref"].rsplit("/", 1)[1]]
+    assert component["enum"] == EntityType.values
+    parameters = schema["paths"]["/api/v1/audit-log/"]["get"]["parameters"]
+    [entity_type] = [p for p in parameters if p["name"] == "entity_type"]
+    assert sorted(entity_type["schema"]["enum"]) == sorted(EntityType.values)
 
 
 # What Django's autodetector writes into a migration: a model's bases and its manager.
