@@ -72,8 +72,3 @@ WEEKS_CTE = "SELECT generate_series(%(first)s::date, %(last)s::date, interval '7
 def overlap_days_sql(start: str, end: str, ws: str = "w.ws") -> str:
     """Days (0-7) of the week starting at `ws` covered by [start, end] (end NULL: open)."""
     return f"GREATEST(0, LEAST(COALESCE({end}, {ws} + 6), {ws} + 6) - GREATEST({start}, {ws}) + 1)"
-
-
-def pro_rata_sql(rate: str, start: str, end: str, ws: str = "w.ws") -> str:
-    """A weekly rate counted pro rata for the days of the week its range covers."""
-    return f"({rate} * {overlap_days_sql(start, end, ws)} / 7.0)"
