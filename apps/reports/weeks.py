@@ -7,6 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.codes import ErrorCode
+
 MAX_WEEKS = 260  # five years: a bound for every weekly series an API request may ask for
 
 
@@ -57,11 +59,11 @@ class WeekRangeSerializer(serializers.Serializer):  # type: ignore[type-arg]
         )
         if last < first:
             raise serializers.ValidationError(
-                {"to": ["`to` is before `from`."]}, code="end_before_start"
+                {"to": ["`to` is before `from`."]}, code=ErrorCode.END_BEFORE_START
             )
         if (week_start(last) - week_start(first)).days // 7 + 1 > MAX_WEEKS:
             raise serializers.ValidationError(
-                {"to": [f"At most {MAX_WEEKS} weeks per request."]}, code="range_too_long"
+                {"to": [f"At most {MAX_WEEKS} weeks per request."]}, code=ErrorCode.RANGE_TOO_LONG
             )
         return {**attrs, "from": week_start(first), "to": week_start(last)}
 
