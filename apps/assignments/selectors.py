@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from apps.assignments.models import Assignment
 from apps.org.selectors import in_scope_q
+from apps.users.models import User
 
 # What a manager may do to assignments in scope (DESIGN.md roles: propose/approve/cancel).
 MANAGER_TRANSITIONS = frozenset({"approve", "cancel"})
 
 
-def assignment_list(*, user: Any) -> QuerySet[Assignment]:
+def assignment_list(*, user: User | AnonymousUser) -> QuerySet[Assignment]:
     """Assignments the user may see: managers those touching their subtrees (by position or by
     employee), employees their own."""
     qs = Assignment.objects.select_related("employee", "position", "position__org_unit")
@@ -27,7 +27,9 @@ def assignment_list(*, user: Any) -> QuerySet[Assignment]:
     return qs.filter(by_position | by_employee).order_by("-start_date", "-id")
 
 
-def may_transition_assignment(user: Any, assignment: Assignment, transition: str) -> bool:
+def may_transition_assignment(
+    user: User | AnonymousUser, assignment: Assignment, transition: str
+) -> bool:
     """HR admins any transition; managers approve and cancel (visibility is checked before)."""
     if not (user and user.is_authenticated):
         return False

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from apps.assignments.models import Assignment, AssignmentTransitionLog
@@ -17,12 +18,15 @@ from apps.fsm.services import rules_gate, transition_apply
 from apps.fsm.states import AssignmentState, EmployeeState
 from apps.org.models import Employee
 from apps.reports.weeks import week_label
+from apps.users.models import User
 
 PROPOSE = "propose"
 UPDATE = "update"  # an edit of a proposed assignment (its log row keeps the state)
 
 
-def _check_rules(assignment: Assignment, actor: Any, override: bool, reason: str) -> dict[str, Any]:
+def _check_rules(
+    assignment: Assignment, actor: User, override: bool, reason: str
+) -> dict[str, Any]:
     """The rules guarding `propose`, through the same gate as every transition."""
     from apps.business_rules.engine import evaluate
 
@@ -58,7 +62,7 @@ def _check_employee_open(assignment: Assignment) -> None:
 
 @transaction.atomic
 def assignment_propose(
-    *, actor: Any, override: bool = False, reason: str = "", **fields: Any
+    *, actor: User, override: bool = False, reason: str = "", **fields: Any
 ) -> Assignment:
     """Create an assignment in state `proposed`, checked against the rules guarding `propose`,
     with its first log row."""
@@ -86,7 +90,7 @@ def assignment_propose(
 def assignment_update(
     *,
     assignment: Assignment,
-    actor: Any,
+    actor: User,
     if_match: str | None = None,
     override: bool = False,
     reason: str = "",
@@ -129,7 +133,7 @@ def assignment_update(
 
 
 def end_open_assignments_of_terminated(
-    employee: Any, transition: str, actor: Any, log: TransitionLog
+    employee: Employee, transition: str, actor: User | AnonymousUser | None, log: TransitionLog
 ) -> None:
     """Side effect of `terminate`: active assignments end, proposed/approved ones are cancelled
     — in the same transaction, each with its own log row."""
@@ -154,7 +158,7 @@ def end_open_assignments_of_terminated(
         )
 
 
-def assignment_simulate(*, actor: Any, **fields: Any) -> dict[str, Any]:
+def assignment_simulate(*, actor: User, **fields: Any) -> dict[str, Any]:
     """What proposing and approving this assignment would do, writing nothing: the violations
     of every applicable rule, and per week the position's coverage and the employee's free
     hours before and after."""

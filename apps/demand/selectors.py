@@ -15,6 +15,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import Q, QuerySet
 
@@ -25,6 +26,7 @@ from apps.offer.selectors import like_patterns
 from apps.org.models import OrgUnit, Position
 from apps.org.selectors import in_scope_q, scope_paths
 from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label, week_range, week_start
+from apps.users.models import User
 
 
 @dataclass(frozen=True)
@@ -184,7 +186,7 @@ def coverage_summary(
     return _fetch(SUMMARY_SQL, params, using)
 
 
-def requirement_list(*, user: Any) -> QuerySet[CoverageRequirement]:
+def requirement_list(*, user: User | AnonymousUser) -> QuerySet[CoverageRequirement]:
     """Coverage requirements of positions the user may see."""
     qs = CoverageRequirement.objects.select_related("position")
     if user and user.is_authenticated and user.is_employee_role:
@@ -195,7 +197,9 @@ def requirement_list(*, user: Any) -> QuerySet[CoverageRequirement]:
     return qs.order_by("position_id", "start_date", "id")
 
 
-def summary_targets(*, user: Any, unit: OrgUnit | None, depth: int) -> list[OrgUnit]:
+def summary_targets(
+    *, user: User | AnonymousUser, unit: OrgUnit | None, depth: int
+) -> list[OrgUnit]:
     """The units to roll up: `unit` (default: the caller's top units) and its descendants down
     to `depth` levels, limited to what the caller may see; each unit once, in tree order, in
     one query whatever the number of units (two without `unit`)."""

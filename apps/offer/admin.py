@@ -11,6 +11,7 @@ from rest_framework.exceptions import APIException
 
 from apps.offer import services
 from apps.offer.models import LedgerEntry
+from apps.users.permissions import acting_user
 
 
 @admin.register(LedgerEntry)
@@ -48,7 +49,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for entry in queryset.order_by("id"):
             try:
                 services.ledger_entry_reverse(
-                    entry=entry, actor=request.user, note="Reversed in the Django admin"
+                    entry=entry, actor=acting_user(request), note="Reversed in the Django admin"
                 )
                 done += 1
             except APIException as exc:

@@ -6,8 +6,9 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from apps.fsm.states import EmployeeState
@@ -25,21 +26,22 @@ from apps.tags.models import (
     TagChangeLog,
 )
 from apps.tags.rules import weeks_text
+from apps.users.models import User
 
 # Who may be proposed for a position: employed or about to be, not candidates or leavers.
 CANDIDATE_STATES = (EmployeeState.ACTIVE, EmployeeState.ONBOARDING, EmployeeState.ON_LEAVE)
 
 
-def _is_employee(user: Any) -> bool:
+def _is_employee(user: User | AnonymousUser) -> TypeGuard[User]:
     return bool(user and user.is_authenticated and user.is_employee_role)
 
 
-def tag_list(*, user: Any) -> QuerySet[TagCatalog]:
+def tag_list(*, user: User | AnonymousUser) -> QuerySet[TagCatalog]:
     """The catalogue: every signed-in role reads all of it."""
     return TagCatalog.objects.order_by("category", "code")
 
 
-def employee_tag_list(*, user: Any) -> QuerySet[EmployeeTag]:
+def employee_tag_list(*, user: User | AnonymousUser) -> QuerySet[EmployeeTag]:
     """Employee tags the user may see: managers their subtrees', employees their own."""
     qs = EmployeeTag.objects.select_related("tag", "employee")
     if _is_employee(user):
@@ -51,7 +53,7 @@ def employee_tag_list(*, user: Any) -> QuerySet[EmployeeTag]:
     return qs.order_by("employee_id", "tag__code", "valid_from", "id")
 
 
-def position_tag_list(*, user: Any) -> QuerySet[PositionTag]:
+def position_tag_list(*, user: User | AnonymousUser) -> QuerySet[PositionTag]:
     """Position tags of positions the user may see (employees see no positions)."""
     qs = PositionTag.objects.select_related("tag", "position")
     if _is_employee(user):
@@ -62,7 +64,7 @@ def position_tag_list(*, user: Any) -> QuerySet[PositionTag]:
     return qs.order_by("position_id", "requirement", "tag__code", "id")
 
 
-def tag_change_list(*, user: Any) -> QuerySet[TagChangeLog]:
+def tag_change_list(*, user: User | AnonymousUser) -> QuerySet[TagChangeLog]:
     """Tag changes about employees and positions the user may see, newest first."""
     qs = TagChangeLog.objects.select_related("tag", "actor")
     if not _is_employee(user) and in_scope_q(user, "path") is None:
@@ -132,7 +134,7 @@ def _explain(c: Candidate, reasons: dict[str, str], period: str) -> str:
 
 
 def position_candidates(
-    *, position: Position, user: Any, first: dt.date, last: dt.date
+    *, position: Position, user: User | AnonymousUser, first: dt.date, last: dt.date
 ) -> list[Candidate]:
     """Employees visible to `user` who could work on `position` in the weeks from `first` to
     `last`, best first: required tags met, then preferred tags met, then free hours over the
