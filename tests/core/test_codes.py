@@ -22,8 +22,8 @@ def _clear_cache() -> None:
 
 
 APPS = Path(__file__).resolve().parents[2] / "apps"
-# Functions that take a problem code as their second positional argument.
-PROBLEM_BUILDERS = {"problem", "_plain_problem"}
+# Functions that take a problem code positionally: the argument's index.
+PROBLEM_BUILDERS = {"problem": 1, "_plain_problem": 2}
 
 
 def _modules() -> list[tuple[Path, str]]:
@@ -70,8 +70,9 @@ def _code_sites() -> list[tuple[str, ast.expr]]:
         for node in ast.walk(ast.parse(path.read_text())):
             place = f"{path.relative_to(APPS.parent)}:{getattr(node, 'lineno', 0)}"
             if isinstance(node, ast.Call):
-                if _callee_name(node.func) in PROBLEM_BUILDERS and len(node.args) > 1:
-                    sites.append((place, node.args[1]))
+                index = PROBLEM_BUILDERS.get(_callee_name(node.func))
+                if index is not None and len(node.args) > index:
+                    sites.append((place, node.args[index]))
                 for keyword in node.keywords:
                     if keyword.arg == "code" and not _is_not_an_error(_resolve(module, node.func)):
                         sites.append((place, keyword.value))
