@@ -1,11 +1,14 @@
-"""Shared fixtures: API clients per role, cookie login, cache reset."""
+"""Shared fixtures: API clients per role, cookie login, cache reset, the problem-code guard."""
 
 from __future__ import annotations
+
+import logging
 
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from apps.core.exceptions import UNLISTED_CODE
 from apps.users.models import Role
 from tests.factories.users import PASSWORD, UserFactory
 
@@ -16,6 +19,37 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+class _UnlistedCodes(logging.Handler):
+    """Collects the problem codes the exception handler found missing from ErrorCode."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.codes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == UNLISTED_CODE and record.args:
+            self.codes.append(str(record.args[0]))  # type: ignore[index]
+
+
+@pytest.fixture(scope="session")
+def _unlisted_codes_handler():
+    handler = _UnlistedCodes()
+    logger = logging.getLogger("apps.core.exceptions")
+    logger.addHandler(handler)
+    yield handler
+    logger.removeHandler(handler)
+
+
+@pytest.fixture(autouse=True)
+def unlisted_problem_codes(_unlisted_codes_handler):
+    """Every problem a test's requests answer with has a code listed in apps.core.codes: the
+    schema promises clients those and no others."""
+    codes = _unlisted_codes_handler.codes
+    codes.clear()
+    yield codes
+    assert codes == [], f"problem codes not listed in ErrorCode: {codes}"
 
 
 @pytest.fixture

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 
 from apps.assignments.models import Assignment
+from apps.users.models import User
 
 # What a manager may do to assignments in scope (DESIGN.md roles: propose/approve/cancel).
 MANAGER_TRANSITIONS = frozenset({"approve", "cancel"})
 
 
-def assignment_list(*, user: Any) -> QuerySet[Assignment]:
+def assignment_list(*, user: User | AnonymousUser) -> QuerySet[Assignment]:
     """Assignments the user may see: managers those touching their subtrees (by position or by
     employee), employees their own."""
     return (
@@ -22,7 +22,9 @@ def assignment_list(*, user: Any) -> QuerySet[Assignment]:
     )
 
 
-def may_transition_assignment(user: Any, assignment: Assignment, transition: str) -> bool:
+def may_transition_assignment(
+    user: User | AnonymousUser, assignment: Assignment, transition: str
+) -> bool:
     """HR admins any transition; managers approve and cancel (visibility is checked before)."""
     if not (user and user.is_authenticated):
         return False

@@ -9,6 +9,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.assignments.models import Assignment
+from apps.core.codes import ErrorCode
 from apps.core.serializers import StrictInputMixin
 from apps.fsm.serializers import AvailableTransitionsField
 
@@ -91,11 +92,12 @@ class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer): 
             if day and not EARLIEST_DATE <= day <= LATEST_DATE:
                 raise serializers.ValidationError(
                     {name: [f"Dates lie between {EARLIEST_DATE} and {LATEST_DATE}."]},
-                    code="date_out_of_range",
+                    code=ErrorCode.DATE_OUT_OF_RANGE,
                 )
         if start and end and end < start:
             raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
+                {"end_date": ["The end date is before the start date."]},
+                code=ErrorCode.END_BEFORE_START,
             )
         return attrs
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from apps.assignments.models import Assignment
@@ -18,6 +19,7 @@ from apps.fsm.services import record_change, transition_cascade
 from apps.fsm.states import AssignmentState, EmployeeState
 from apps.org.models import Employee
 from apps.reports.weeks import week_label
+from apps.users.models import User
 
 PROPOSE = "propose"
 UPDATE = "update"  # an edit of a proposed assignment (its log row keeps the state)
@@ -47,7 +49,7 @@ def _check_employee_open(assignment: Assignment) -> None:
 
 @transaction.atomic
 def assignment_propose(
-    *, actor: Any, override: bool = False, reason: str = "", **fields: Any
+    *, actor: User, override: bool = False, reason: str = "", **fields: Any
 ) -> Assignment:
     """Create an assignment in state `proposed`, checked against the rules guarding `propose`,
     with its first log row."""
@@ -72,7 +74,7 @@ def assignment_propose(
 def assignment_update(
     *,
     assignment: Assignment,
-    actor: Any,
+    actor: User,
     if_match: str | None = None,
     override: bool = False,
     reason: str = "",
@@ -113,7 +115,7 @@ def assignment_update(
 
 
 def end_open_assignments_of_terminated(
-    employee: Any, transition: str, actor: Any, log: TransitionLog
+    employee: Employee, transition: str, actor: User | AnonymousUser | None, log: TransitionLog
 ) -> None:
     """Side effect of `terminate`: active assignments end, proposed/approved ones are cancelled
     — in the same transaction, each with its own log row."""
@@ -137,7 +139,7 @@ def end_open_assignments_of_terminated(
         )
 
 
-def assignment_simulate(*, actor: Any, **fields: Any) -> dict[str, Any]:
+def assignment_simulate(*, actor: User, **fields: Any) -> dict[str, Any]:
     """What proposing and approving this assignment would do, writing nothing: the violations
     of every applicable rule, and per week the position's coverage and the employee's free
     hours before and after."""

@@ -24,7 +24,7 @@ from apps.assignments.serializers import (
 from apps.business_rules.engine import evaluate
 from apps.core.viewsets import ServiceModelViewSet
 from apps.fsm.views import TransitionActionsMixin
-from apps.users.permissions import RolePermission
+from apps.users.permissions import RolePermission, acting_user
 
 
 class AssignmentViewSet(TransitionActionsMixin, ServiceModelViewSet):
@@ -43,13 +43,13 @@ class AssignmentViewSet(TransitionActionsMixin, ServiceModelViewSet):
         return selectors.assignment_list(user=self.request.user)
 
     def perform_service_create(self, data: dict[str, Any]) -> Assignment:
-        return services.assignment_propose(actor=self.request.user, **data)
+        return services.assignment_propose(actor=acting_user(self.request), **data)
 
     def perform_service_update(
         self, obj: Assignment, data: dict[str, Any], if_match: str | None
     ) -> Assignment:
         return services.assignment_update(
-            assignment=obj, actor=self.request.user, if_match=if_match, **data
+            assignment=obj, actor=acting_user(self.request), if_match=if_match, **data
         )
 
     @extend_schema(
@@ -71,5 +71,5 @@ class AssignmentViewSet(TransitionActionsMixin, ServiceModelViewSet):
         data = SimulateInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = {k: v for k, v in data.validated_data.items() if k not in ("override", "reason")}
-        result = services.assignment_simulate(actor=request.user, **fields)
+        result = services.assignment_simulate(actor=acting_user(request), **fields)
         return Response(SimulateResultSerializer(result).data)

@@ -39,7 +39,7 @@ class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        user: Any = request.user
+        user = request.user
         return bool(
             user.is_active
             and user.is_staff

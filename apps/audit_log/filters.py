@@ -2,13 +2,11 @@
 
 import django_filters
 
-from apps.audit_log.models import AuditEntry
+from apps.audit_log.models import AuditEntry, EntityType
 
 
 class AuditEntryFilter(django_filters.FilterSet):
-    entity_type = django_filters.ChoiceFilter(
-        choices=[("employee", "employee"), ("assignment", "assignment"), ("position", "position")]
-    )
+    entity_type = django_filters.ChoiceFilter(choices=EntityType.choices)
     entity_id = django_filters.NumberFilter()
     actor = django_filters.NumberFilter(field_name="actor_id")
     transition = django_filters.CharFilter()

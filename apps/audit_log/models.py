@@ -6,13 +6,27 @@ from django.conf import settings
 from django.db import models
 
 
+class EntityType(models.TextChoices):
+    """What an audit row is about: the one list of the view's `entity_type` values (the view's
+    SQL, the filter, the serializer and so the schema use it)."""
+
+    EMPLOYEE = "employee", "Employee"
+    ASSIGNMENT = "assignment", "Assignment"
+    POSITION = "position", "Position"
+
+    @property
+    def collection(self) -> str:
+        """The API collection of subjects of this type (`employees`)."""
+        return f"{self.value}s"
+
+
 class AuditEntry(models.Model):
     """A row of any log: what changed on which subject, from what to what, who, when, why."""
 
     uid = models.CharField(max_length=64, primary_key=True)  # "<source>:<row id>"
     source = models.CharField(max_length=32)  # the log table the row lives in
     source_id = models.BigIntegerField()
-    entity_type = models.CharField(max_length=32)  # employee | assignment | position
+    entity_type = models.CharField(max_length=32, choices=EntityType.choices)
     entity_id = models.BigIntegerField()
     transition = models.CharField(max_length=64)
     from_state = models.TextField()
@@ -44,9 +58,8 @@ class AuditEntry(models.Model):
     @property
     def subject_path(self) -> str:
         """The API path of the subject the row is about."""
-        plural = {
-            "employee": "employees",
-            "assignment": "assignments",
-            "position": "positions",
-        }.get(self.entity_type, self.entity_type)
-        return f"/api/v1/{plural}/{self.entity_id}/"
+        try:
+            collection = EntityType(self.entity_type).collection
+        except ValueError:
+            collection = self.entity_type
+        return f"/api/v1/{collection}/{self.entity_id}/"

@@ -38,7 +38,7 @@ class IsAdminOrAuditor(BasePermission):
     message = "Only HR admins and auditors may read the audit log."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user: Any = request.user
+        user = request.user
         return bool(user and user.is_authenticated and (user.is_admin or user.is_auditor))
 
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from apps.business_rules.kinds import kinds
 from apps.business_rules.models import BusinessRule
+from apps.core.codes import ErrorCode
 from apps.core.serializers import StrictInputMixin
 
 GUARDABLE = ("propose", "approve", "activate", "end", "cancel", "reject")
@@ -62,11 +63,13 @@ class BusinessRuleWriteSerializer(StrictInputMixin, serializers.ModelSerializer)
         kind = str(attrs.get("kind", getattr(self.instance, "kind", "")))
         params = attrs.get("params", getattr(self.instance, "params", {}))
         if kind not in kinds():
-            raise serializers.ValidationError({"kind": ["Unknown kind."]}, code="invalid")
+            raise serializers.ValidationError({"kind": ["Unknown kind."]}, code=ErrorCode.INVALID)
         try:
             attrs["params"] = kinds()[kind].validate_params(params)
         except serializers.ValidationError as exc:
-            raise serializers.ValidationError({"params": exc.detail}, code="invalid") from exc
+            raise serializers.ValidationError(
+                {"params": exc.detail}, code=ErrorCode.INVALID
+            ) from exc
         return attrs
 
 

@@ -14,6 +14,8 @@ from django_filters.utils import get_model_field
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
+from apps.core.codes import ErrorCode
+
 TRUE_VALUES = frozenset({"true", "1"})
 FALSE_VALUES = frozenset({"false", "0"})
 
@@ -34,7 +36,7 @@ class StrictNullBooleanField(forms.NullBooleanField):
             return True
         if str(value).lower() in FALSE_VALUES:
             return False
-        raise ValidationError("Enter true or false.", code="invalid")
+        raise ValidationError("Enter true or false.", code=ErrorCode.INVALID)
 
     def validate(self, value: Any) -> None:
         return None
@@ -109,6 +111,6 @@ class OrderingFilter(filters.OrderingFilter):
             )
             raise DRFValidationError(
                 {"ordering": [f"Unknown field. Sort by one of: {', '.join(names)}."]},
-                code="invalid",
+                code=ErrorCode.INVALID,
             )
         return valid

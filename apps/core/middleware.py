@@ -65,12 +65,16 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> object | None:
         from django.http import JsonResponse
 
+        from apps.core.codes import ErrorCode
         from apps.core.exceptions import PROBLEM_CONTENT_TYPE, is_database_unavailable, problem
 
         if not is_database_unavailable(exception):
             return None
         body = problem(
-            503, "database_unavailable", "The database is unavailable; try again shortly.", request
+            503,
+            ErrorCode.DATABASE_UNAVAILABLE,
+            "The database is unavailable; try again shortly.",
+            request,
         )
         response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
         response["Retry-After"] = "5"

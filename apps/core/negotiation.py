@@ -10,6 +10,8 @@ from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 
+from apps.core.codes import ErrorCode
+
 
 class ContentNegotiation(DefaultContentNegotiation):
     """DRF answers an unknown `?format=` with a bare 404 ("Not found."), as if the resource did
@@ -25,6 +27,6 @@ class ContentNegotiation(DefaultContentNegotiation):
             if wanted not in offered:
                 raise ValidationError(
                     {"format": [f"Unknown format. Available: {', '.join(offered)}."]},
-                    code="invalid",
+                    code=ErrorCode.INVALID,
                 )
         return super().select_renderer(request, renderers, format_suffix)

@@ -6,6 +6,8 @@ from django.conf import settings
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from apps.core.codes import ErrorCode
+
 
 class StrictPageSizeMixin:
     """`page_size` is a whole number of at least 1, clamped to `max_page_size`; anything else is
@@ -25,7 +27,7 @@ class StrictPageSizeMixin:
             size = 0
         if size < 1:
             raise ValidationError(
-                {"page_size": ["A whole number of at least 1 is required."]}, code="invalid"
+                {"page_size": ["A whole number of at least 1 is required."]}, code=ErrorCode.INVALID
             )
         return min(size, self.max_page_size) if self.max_page_size else size
 

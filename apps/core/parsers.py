@@ -11,6 +11,7 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import BaseParser
 
+from apps.core.codes import ErrorCode
 from apps.core.exceptions import PayloadTooLarge
 
 
@@ -35,7 +36,7 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if key in seen:
             raise ParseError(
                 f"Malformed JSON: the key {json.dumps(key)[:100]} appears more than once.",
-                code="duplicate_key",
+                code=ErrorCode.DUPLICATE_KEY,
             )
         seen.add(key)
     return dict(pairs)

@@ -46,12 +46,6 @@ class JSONRenderer(BaseRenderer):
         return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)
 
 
-class ProblemJSONRenderer(JSONRenderer):
-    """The same JSON, announced as RFC 9457 problem details."""
-
-    media_type = "application/problem+json"
-
-
 def dumps(data: Any) -> bytes:
     """The API's JSON encoding, for code that writes bytes itself."""
     return orjson.dumps(data, default=_default, option=orjson.OPT_NON_STR_KEYS)

@@ -16,6 +16,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
 from rest_framework.pagination import CursorPagination
 
+from apps.core.codes import ErrorCode
 from apps.core.exceptions import PROBLEM_CONTENT_TYPE
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -26,7 +27,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
-        "code": {"type": "string"},
+        "code": {
+            "type": "string",
+            "description": "Stable and machine-readable: clients branch on it (apps.core.codes).",
+            "enum": [code.value for code in ErrorCode],
+        },
         "instance": {"type": "string"},
         "request_id": {"type": "string"},
         "errors": {

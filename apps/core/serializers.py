@@ -10,6 +10,8 @@ from typing import Any, ClassVar
 from django.db.models import QuerySet
 from rest_framework import serializers
 
+from apps.core.codes import ErrorCode
+
 
 class StrictInputMixin(serializers.Serializer):  # type: ignore[type-arg]
     """Rejects fields the serializer does not know (a typo must not be silently ignored)."""
@@ -20,7 +22,7 @@ class StrictInputMixin(serializers.Serializer):  # type: ignore[type-arg]
             unknown = sorted(set(data) - known)
             if unknown:
                 raise serializers.ValidationError(
-                    {name: ["Unknown field."] for name in unknown}, code="unknown_field"
+                    {name: ["Unknown field."] for name in unknown}, code=ErrorCode.UNKNOWN_FIELD
                 )
         return super().to_internal_value(data)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
@@ -15,9 +16,10 @@ from apps.demand.admin_views import coverage_report_view
 from apps.demand.charts import position_chart
 from apps.demand.models import CoverageReport, CoverageRequirement
 from apps.org.models import Position
+from apps.users.models import User
 
 
-def is_hr_admin(user: Any) -> bool:
+def is_hr_admin(user: User | AnonymousUser) -> bool:
     """Staff HR admins and superusers."""
     return bool(
         user.is_active and user.is_staff and (user.is_superuser or getattr(user, "is_admin", False))

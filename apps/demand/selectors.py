@@ -15,6 +15,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import Q, QuerySet
 
@@ -24,6 +25,7 @@ from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.org.models import OrgUnit, Position
 from apps.org.scope import like_patterns, scope_paths
 from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label, week_range, week_start
+from apps.users.models import User
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ def coverage_summary(
     return _fetch(SUMMARY_SQL, params, using)
 
 
-def requirement_list(*, user: Any) -> QuerySet[CoverageRequirement]:
+def requirement_list(*, user: User | AnonymousUser) -> QuerySet[CoverageRequirement]:
     """Coverage requirements of positions the user may see."""
     return (
         CoverageRequirement.objects.select_related("position")
@@ -192,7 +194,9 @@ def requirement_list(*, user: Any) -> QuerySet[CoverageRequirement]:
     )
 
 
-def summary_targets(*, user: Any, unit: OrgUnit | None, depth: int) -> list[OrgUnit]:
+def summary_targets(
+    *, user: User | AnonymousUser, unit: OrgUnit | None, depth: int
+) -> list[OrgUnit]:
     """The units to roll up: `unit` (default: the caller's top units) and its descendants down
     to `depth` levels, limited to what the caller may see; each unit once, in tree order, in
     one query whatever the number of units (two without `unit`)."""

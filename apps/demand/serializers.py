@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.codes import ErrorCode
 from apps.core.serializers import StrictInputMixin
 from apps.demand.models import CoverageRequirement
 
@@ -32,7 +33,8 @@ class RequirementWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
         end = attrs.get("end_date", getattr(self.instance, "end_date", None))
         if start and end and end < start:
             raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
+                {"end_date": ["The end date is before the start date."]},
+                code=ErrorCode.END_BEFORE_START,
             )
         return attrs
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -32,6 +33,7 @@ from apps.org.selectors import org_unit_list, position_list
 from apps.reports.grid import grid_response
 from apps.reports.views import ReportQuerySerializer, csv_download, wants_csv
 from apps.reports.weeks import week_end
+from apps.users.models import User
 from apps.users.permissions import RolePermission
 
 REPORT_PARAMETERS = [
@@ -76,7 +78,7 @@ class CoverageQuerySerializer(ReportQuerySerializer):
     position = serializers.PrimaryKeyRelatedField(queryset=Position.objects.none(), required=False)
     depth = serializers.IntegerField(required=False, min_value=0, max_value=20, default=0)
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].queryset = org_unit_list(user=user)  # type: ignore[attr-defined]
         self.fields["position"].queryset = position_list(user=user)  # type: ignore[attr-defined]

@@ -6,14 +6,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 
 from apps.fsm.models import TransitionLog
+from apps.users.models import User
 
 # (subject, transition name, actor) -> violations: the business-rule hook, set by the rules app.
-RuleHook = Callable[[Any, str, Any], list[dict[str, Any]]]
+RuleHook = Callable[[Any, str, User | AnonymousUser | None], list[dict[str, Any]]]
 # (subject, transition name, actor, log row) -> None: work done in the same transaction.
-SideEffect = Callable[[Any, str, Any, TransitionLog], None]
+SideEffect = Callable[[Any, str, User | AnonymousUser | None, TransitionLog], None]
 
 
 @dataclass
@@ -64,7 +66,9 @@ def register_rule_hook(hook: RuleHook) -> None:
         _rule_hooks.append(hook)
 
 
-def evaluate_rules(subject: Any, transition: str, actor: Any) -> list[dict[str, Any]]:
+def evaluate_rules(
+    subject: Any, transition: str, actor: User | AnonymousUser | None
+) -> list[dict[str, Any]]:
     """Violations from every registered hook."""
     violations: list[dict[str, Any]] = []
     for hook in _rule_hooks:

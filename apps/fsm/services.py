@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models, transaction
 from rest_framework import exceptions
 
@@ -14,9 +15,12 @@ from apps.fsm.exceptions import RuleViolation, TransitionNotAllowed
 from apps.fsm.lifecycles import evaluate_rules, lifecycle_for
 from apps.fsm.models import TransitionLog
 from apps.fsm.signals import transition_committed
+from apps.users.models import User
 
 
-def available_transitions(*, subject: models.Model, actor: Any) -> list[dict[str, str]]:
+def available_transitions(
+    *, subject: models.Model, actor: User | AnonymousUser
+) -> list[dict[str, str]]:
     """The transitions `actor` may run on `subject` now, as [{"name", "target"}]."""
     lifecycle = lifecycle_for(type(subject))
     getter = getattr(subject, f"get_available_{lifecycle.state_field}_transitions")
@@ -28,7 +32,11 @@ def available_transitions(*, subject: models.Model, actor: Any) -> list[dict[str
 
 
 def _rules_gate(
-    *, violations: list[dict[str, Any]], actor: Any, override: bool, reason: str
+    *,
+    violations: list[dict[str, Any]],
+    actor: User | AnonymousUser | None,
+    override: bool,
+    reason: str,
 ) -> dict[str, Any]:
     """Errors block (422) unless an HR admin overrides with a reason; returns the log metadata
     (the overridden errors, the warnings that passed)."""
@@ -58,7 +66,7 @@ def transition_apply(
     *,
     subject: models.Model,
     transition: str,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     reason: str = "",
     override: bool = False,
     metadata: dict[str, Any] | None = None,

@@ -23,8 +23,3 @@ class AssignmentState(models.TextChoices):
 
 # Assignments whose hours count as assigned (against supply and towards coverage).
 COUNTED_ASSIGNMENT_STATES = (AssignmentState.APPROVED.value, AssignmentState.ACTIVE.value)
-OPEN_ASSIGNMENT_STATES = (
-    AssignmentState.PROPOSED.value,
-    AssignmentState.APPROVED.value,
-    AssignmentState.ACTIVE.value,
-)

@@ -15,6 +15,7 @@ from apps.offer import services
 from apps.offer.charts import employee_chart
 from apps.offer.models import LedgerEntry
 from apps.org.models import Employee
+from apps.users.permissions import acting_user
 
 
 @admin.register(LedgerEntry)
@@ -52,7 +53,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         for entry in queryset.order_by("id"):
             try:
                 services.ledger_entry_reverse(
-                    entry=entry, actor=request.user, note="Reversed in the Django admin"
+                    entry=entry, actor=acting_user(request), note="Reversed in the Django admin"
                 )
                 done += 1
             except APIException as exc:

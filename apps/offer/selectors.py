@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import QuerySet
 
@@ -17,6 +18,7 @@ from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.offer.models import LedgerEntry
 from apps.org.scope import like_patterns
 from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label
+from apps.users.models import User
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,7 @@ def supply_weeks(
         ]
 
 
-def ledger_list(*, user: Any) -> QuerySet[LedgerEntry]:
+def ledger_list(*, user: User | AnonymousUser) -> QuerySet[LedgerEntry]:
     """Ledger entries the user may see (employees: their own), newest first."""
     return (
         LedgerEntry.objects.select_related("employee", "actor")

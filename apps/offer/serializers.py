@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.codes import ErrorCode
 from apps.core.serializers import StrictInputMixin
 from apps.offer.models import LedgerEntry, LedgerKind
 
@@ -58,11 +59,12 @@ class LedgerEntryWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if attrs["end_date"] < attrs["start_date"]:
             raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
+                {"end_date": ["The end date is before the start date."]},
+                code=ErrorCode.END_BEFORE_START,
             )
         if attrs["hours_per_week"] == 0:
             raise serializers.ValidationError(
-                {"hours_per_week": ["An entry of zero hours changes nothing."]}, code="zero"
+                {"hours_per_week": ["An entry of zero hours changes nothing."]}, code=ErrorCode.ZERO
             )
         return attrs
 

@@ -12,9 +12,10 @@ from apps.core import request_id as request_ids
 from apps.core.exceptions import Conflict
 from apps.offer.models import LedgerEntry, LedgerKind
 from apps.org.models import Employee
+from apps.users.models import User
 
 
-def _append(*, employee: Employee, actor: Any, **fields: Any) -> LedgerEntry:
+def _append(*, employee: Employee, actor: User | None, **fields: Any) -> LedgerEntry:
     # The employee's row lock orders the chain: appends for one employee are serialized.
     Employee.objects.select_for_update(of=("self",)).filter(pk=employee.pk).first()
     entry: LedgerEntry = LedgerEntry.append(
@@ -35,7 +36,7 @@ def ledger_entry_create(
     end_date: dt.date,
     hours_per_week: Decimal,
     note: str = "",
-    actor: Any,
+    actor: User | None,
 ) -> LedgerEntry:
     """Append a ledger entry (leave is a negative rate, extra availability a positive one)."""
     if kind == LedgerKind.CORRECTION:
@@ -52,7 +53,7 @@ def ledger_entry_create(
 
 
 @transaction.atomic
-def ledger_entry_reverse(*, entry: LedgerEntry, actor: Any, note: str = "") -> LedgerEntry:
+def ledger_entry_reverse(*, entry: LedgerEntry, actor: User | None, note: str = "") -> LedgerEntry:
     """Append the correction that cancels `entry` (once; a second reversal is a 409)."""
     locked = LedgerEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
     if locked.kind == LedgerKind.CORRECTION:

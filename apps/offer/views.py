@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -30,7 +31,8 @@ from apps.org.models import Employee, OrgUnit
 from apps.org.selectors import employee_list, org_unit_list
 from apps.reports.grid import grid_response
 from apps.reports.views import ReportQuerySerializer, csv_download, wants_csv
-from apps.users.permissions import RolePermission
+from apps.users.models import User
+from apps.users.permissions import RolePermission, acting_user
 
 
 class LedgerEntryViewSet(ServiceModelViewSet):
@@ -48,7 +50,7 @@ class LedgerEntryViewSet(ServiceModelViewSet):
         return selectors.ledger_list(user=self.request.user)
 
     def perform_service_create(self, data: dict[str, Any]) -> LedgerEntry:
-        return services.ledger_entry_create(actor=self.request.user, **data)
+        return services.ledger_entry_create(actor=acting_user(self.request), **data)
 
     @extend_schema(
         request=ReverseInputSerializer,
@@ -60,7 +62,7 @@ class LedgerEntryViewSet(ServiceModelViewSet):
         data = ReverseInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         entry = services.ledger_entry_reverse(
-            entry=self.get_object(), actor=request.user, **data.validated_data
+            entry=self.get_object(), actor=acting_user(request), **data.validated_data
         )
         return self._detail_response(entry, status.HTTP_201_CREATED)
 
@@ -69,7 +71,7 @@ class SupplyQuerySerializer(ReportQuerySerializer):
     employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.none(), required=False)
     org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.none(), required=False)
 
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: User | AnonymousUser | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["employee"].queryset = employee_list(user=user)  # type: ignore[attr-defined]
         self.fields["org_unit"].queryset = org_unit_list(user=user)  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.codes import ErrorCode
 from apps.core.serializers import ContributedFieldsMixin, Contributions, StrictInputMixin
 from apps.fsm.serializers import AvailableTransitionsField
 from apps.org.models import Employee, OrgUnit, Position
@@ -75,7 +76,8 @@ class PositionWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
         end = attrs.get("end_date", getattr(self.instance, "end_date", None))
         if start and end and end < start:
             raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
+                {"end_date": ["The end date is before the start date."]},
+                code=ErrorCode.END_BEFORE_START,
             )
         return attrs
 
@@ -146,6 +148,6 @@ class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
         if hire and end and end < hire:
             raise serializers.ValidationError(
                 {"termination_date": ["The termination date is before the hire date."]},
-                code="end_before_start",
+                code=ErrorCode.END_BEFORE_START,
             )
         return attrs

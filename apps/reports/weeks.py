@@ -7,6 +7,8 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.codes import ErrorCode
+
 MAX_WEEKS = 260  # five years: a bound for every weekly series an API request may ask for
 
 
@@ -57,11 +59,11 @@ class WeekRangeSerializer(serializers.Serializer):  # type: ignore[type-arg]
         )
         if last < first:
             raise serializers.ValidationError(
-                {"to": ["`to` is before `from`."]}, code="end_before_start"
+                {"to": ["`to` is before `from`."]}, code=ErrorCode.END_BEFORE_START
             )
         if (week_start(last) - week_start(first)).days // 7 + 1 > MAX_WEEKS:
             raise serializers.ValidationError(
-                {"to": [f"At most {MAX_WEEKS} weeks per request."]}, code="range_too_long"
+                {"to": [f"At most {MAX_WEEKS} weeks per request."]}, code=ErrorCode.RANGE_TOO_LONG
             )
         return {**attrs, "from": week_start(first), "to": week_start(last)}
 
@@ -72,8 +74,3 @@ WEEKS_CTE = "SELECT generate_series(%(first)s::date, %(last)s::date, interval '7
 def overlap_days_sql(start: str, end: str, ws: str = "w.ws") -> str:
     """Days (0-7) of the week starting at `ws` covered by [start, end] (end NULL: open)."""
     return f"GREATEST(0, LEAST(COALESCE({end}, {ws} + 6), {ws} + 6) - GREATEST({start}, {ws}) + 1)"
-
-
-def pro_rata_sql(rate: str, start: str, end: str, ws: str = "w.ws") -> str:
-    """A weekly rate counted pro rata for the days of the week its range covers."""
-    return f"({rate} * {overlap_days_sql(start, end, ws)} / 7.0)"

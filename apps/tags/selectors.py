@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 
 from apps.fsm.states import EmployeeState
@@ -27,6 +28,7 @@ from apps.tags.models import (
     TagChangeLog,
 )
 from apps.tags.rules import weeks_text
+from apps.users.models import User
 
 # Who may be proposed for a position: employed or about to be, not candidates or leavers.
 CANDIDATE_STATES = (EmployeeState.ACTIVE, EmployeeState.ONBOARDING, EmployeeState.ON_LEAVE)
@@ -55,12 +57,12 @@ def employee_tag_summaries(employee_ids: Iterable[int]) -> dict[int, list[dict[s
     return tags
 
 
-def tag_list(*, user: Any) -> QuerySet[TagCatalog]:
+def tag_list(*, user: User | AnonymousUser) -> QuerySet[TagCatalog]:
     """The catalogue: every signed-in role reads all of it."""
     return TagCatalog.objects.order_by("category", "code")
 
 
-def employee_tag_list(*, user: Any) -> QuerySet[EmployeeTag]:
+def employee_tag_list(*, user: User | AnonymousUser) -> QuerySet[EmployeeTag]:
     """Employee tags the user may see: managers their subtrees', employees their own."""
     return (
         EmployeeTag.objects.select_related("tag", "employee")
@@ -69,7 +71,7 @@ def employee_tag_list(*, user: Any) -> QuerySet[EmployeeTag]:
     )
 
 
-def position_tag_list(*, user: Any) -> QuerySet[PositionTag]:
+def position_tag_list(*, user: User | AnonymousUser) -> QuerySet[PositionTag]:
     """Position tags of positions the user may see (employees see no positions)."""
     return (
         PositionTag.objects.select_related("tag", "position")
@@ -78,7 +80,7 @@ def position_tag_list(*, user: Any) -> QuerySet[PositionTag]:
     )
 
 
-def tag_change_list(*, user: Any) -> QuerySet[TagChangeLog]:
+def tag_change_list(*, user: User | AnonymousUser) -> QuerySet[TagChangeLog]:
     """Tag changes about employees and positions the user may see, newest first."""
     qs = TagChangeLog.objects.select_related("tag", "actor")
     if sees_everything(user):
@@ -148,7 +150,7 @@ def _explain(c: Candidate, reasons: dict[str, str], period: str) -> str:
 
 
 def position_candidates(
-    *, position: Position, user: Any, first: dt.date, last: dt.date
+    *, position: Position, user: User | AnonymousUser, first: dt.date, last: dt.date
 ) -> list[Candidate]:
     """Employees visible to `user` who could work on `position` in the weeks from `first` to
     `last`, best first: required tags met, then preferred tags met, then free hours over the

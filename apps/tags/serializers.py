@@ -6,6 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from apps.core.codes import ErrorCode
 from apps.core.serializers import StrictInputMixin
 from apps.tags.models import EmployeeTag, PositionTag, Requirement, TagCatalog, TagChangeLog
 
@@ -49,7 +50,7 @@ class ImmutableOnUpdateMixin(serializers.Serializer):  # type: ignore[type-arg]
                         errors[name] = ["This cannot be changed; remove the tag and add another."]
                     attrs.pop(name)
             if errors:
-                raise serializers.ValidationError(errors, code="immutable")
+                raise serializers.ValidationError(errors, code=ErrorCode.IMMUTABLE)
         return attrs
 
 
@@ -92,7 +93,8 @@ class EmployeeTagWriteSerializer(
         end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
         if start and end and end < start:
             raise serializers.ValidationError(
-                {"valid_until": ["valid_until is before valid_from."]}, code="end_before_start"
+                {"valid_until": ["valid_until is before valid_from."]},
+                code=ErrorCode.END_BEFORE_START,
             )
         return attrs
 

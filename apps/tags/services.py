@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from apps.core import request_id as request_ids
@@ -23,12 +24,13 @@ from apps.tags.models import (
     TagCatalog,
     TagChangeLog,
 )
+from apps.users.models import User
 
 EMPLOYEE_TAG_FIELDS = ("level", "valid_from", "valid_until")
 POSITION_TAG_FIELDS = ("requirement", "min_level")
 
 
-def _actor(actor: Any) -> Any:
+def _actor(actor: User | AnonymousUser | None) -> Any:
     return actor if getattr(actor, "pk", None) else None
 
 
@@ -41,7 +43,7 @@ def _log(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
     reason: str,
-    actor: Any,
+    actor: User | AnonymousUser | None,
 ) -> TagChangeLog:
     row: TagChangeLog = TagChangeLog.append(
         subject_type=subject_type,
@@ -116,7 +118,7 @@ def tag_catalog_create(
     category: str,
     description: str = "",
     active: bool = True,
-    actor: Any = None,
+    actor: User | AnonymousUser | None = None,
 ) -> TagCatalog:
     """A new catalogue tag."""
     tag = TagCatalog(
@@ -129,7 +131,11 @@ def tag_catalog_create(
 
 @transaction.atomic
 def tag_catalog_update(
-    *, tag: TagCatalog, if_match: str | None = None, actor: Any = None, **fields: Any
+    *,
+    tag: TagCatalog,
+    if_match: str | None = None,
+    actor: User | AnonymousUser | None = None,
+    **fields: Any,
 ) -> TagCatalog:
     """Change a catalogue tag (If-Match honoured); deactivating one keeps its attachments."""
     locked: TagCatalog = TagCatalog.objects.select_for_update(of=("self",)).get(pk=tag.pk)
@@ -160,7 +166,7 @@ def _detach(
     subject_id: int,
     snapshot: Callable[[Any, TagCatalog], dict[str, Any]],
     reason: str,
-    actor: Any,
+    actor: User | AnonymousUser | None,
 ) -> None:
     """Delete an attachment and log what it was (the caller holds the subject's lock)."""
     locked = _locked_attachment(model, pk)
@@ -197,7 +203,7 @@ def employee_tag_add(
     valid_from: dt.date,
     valid_until: dt.date | None = None,
     reason: str = "",
-    actor: Any,
+    actor: User | AnonymousUser | None,
 ) -> EmployeeTag:
     """Attach an active catalogue tag to an employee at a level, for a period (logged)."""
     _lock_employee(employee.pk)
@@ -231,7 +237,7 @@ def employee_tag_change(
     employee_tag: EmployeeTag,
     if_match: str | None = None,
     reason: str = "",
-    actor: Any,
+    actor: User | AnonymousUser | None,
     **fields: Any,
 ) -> EmployeeTag:
     """Change an employee tag's level or validity (If-Match honoured; logged when it changes)."""
@@ -279,7 +285,9 @@ def employee_tag_change(
 
 
 @transaction.atomic
-def employee_tag_remove(*, employee_tag: EmployeeTag, reason: str = "", actor: Any) -> None:
+def employee_tag_remove(
+    *, employee_tag: EmployeeTag, reason: str = "", actor: User | AnonymousUser | None
+) -> None:
     """Detach a tag from an employee (logged with what it was)."""
     _lock_employee(employee_tag.employee_id)
     _detach(
@@ -309,7 +317,7 @@ def position_tag_add(
     requirement: str = Requirement.REQUIRED,
     min_level: int = 1,
     reason: str = "",
-    actor: Any,
+    actor: User | AnonymousUser | None,
 ) -> PositionTag:
     """Require (or prefer) an active catalogue tag on a position at a minimum level (logged)."""
     _lock_position(position.pk)
@@ -342,7 +350,7 @@ def position_tag_change(
     position_tag: PositionTag,
     if_match: str | None = None,
     reason: str = "",
-    actor: Any,
+    actor: User | AnonymousUser | None,
     **fields: Any,
 ) -> PositionTag:
     """Change whether a position requires or prefers a tag, or the minimum level (logged)."""
@@ -377,7 +385,9 @@ def position_tag_change(
 
 
 @transaction.atomic
-def position_tag_remove(*, position_tag: PositionTag, reason: str = "", actor: Any) -> None:
+def position_tag_remove(
+    *, position_tag: PositionTag, reason: str = "", actor: User | AnonymousUser | None
+) -> None:
     """Drop a tag from a position's requirements (logged with what it was)."""
     _lock_position(position_tag.position_id)
     _detach(

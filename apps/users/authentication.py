@@ -12,13 +12,14 @@ from rest_framework.request import Request
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.tokens import Token
 
+from apps.core.codes import ErrorCode
 from apps.users.cognito import claims_cognito_issuer
 
 
 class CSRFFailed(exceptions.PermissionDenied):
     """An unsafe request authenticated by cookie came without a valid X-CSRFToken."""
 
-    default_code = "csrf_failed"
+    default_code = ErrorCode.CSRF_FAILED
 
 
 def enforce_csrf(request: Request | HttpRequest) -> None:

@@ -16,6 +16,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.request import Request
 
+from apps.core.codes import ErrorCode
 from apps.users import services
 from apps.users.models import Role, User
 
@@ -36,13 +37,13 @@ class CognitoUnavailable(APIException):
     """The user pool's JWKS cannot be fetched: 503, so clients retry instead of logging out."""
 
     status_code = 503
-    default_code = "cognito_unavailable"
+    default_code = ErrorCode.COGNITO_UNAVAILABLE
     default_detail = "The identity provider's signing keys cannot be fetched; try again shortly."
 
 
 def _invalid(detail: str) -> AuthenticationFailed:
     """The one error a bad Cognito token gets: 401 with the stable code `token_not_valid`."""
-    return AuthenticationFailed(detail, code="token_not_valid")
+    return AuthenticationFailed(detail, code=ErrorCode.TOKEN_NOT_VALID)
 
 
 def _conf() -> dict[str, Any]:

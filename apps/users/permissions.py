@@ -4,8 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
+
+from apps.users.models import User
+
+
+def acting_user(request: Request | HttpRequest) -> User:
+    """The signed-in user a request acts as, for a service's `actor`. Views and the admin call
+    services only past their permission checks, which let no anonymous user in; one here
+    would be a 401 rather than a change recorded without an actor."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
 
 
 class IsAdmin(BasePermission):
@@ -23,7 +37,7 @@ class AdminOrAuditorReadAdminWrite(BasePermission):
     message = "Only HR admins may change this; HR admins and auditors may read it."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        user: Any = request.user
+        user = request.user
         if not (user and user.is_authenticated):
             return False
         if request.method in SAFE_METHODS:
@@ -54,7 +68,9 @@ class RolePermission(BasePermission):
     message = "Your role may not do this."
 
     def _may_write(self, request: Request, view: Any) -> bool:
-        user: Any = request.user
+        user = request.user
+        if not isinstance(user, User):  # has_permission let only signed-in users through
+            return False
         if user.is_admin:
             return True
         return bool(user.is_manager and view.action in getattr(view, "manager_actions", ()))

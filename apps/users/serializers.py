@@ -8,6 +8,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from apps.core.codes import ErrorCode
 from apps.core.serializers import StrictInputMixin
 from apps.users.models import Role, User
 
@@ -80,13 +81,15 @@ class UserWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # typ
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise serializers.ValidationError("A user with this email exists.", code="unique")
+            raise serializers.ValidationError(
+                "A user with this email exists.", code=ErrorCode.UNIQUE
+            )
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is None and not attrs.get("password"):
             raise serializers.ValidationError(
-                {"password": ["A password is required for a new user."]}, code="required"
+                {"password": ["A password is required for a new user."]}, code=ErrorCode.REQUIRED
             )
         if attrs.get("password"):
             # Checked against the account as it will be, so a password like the email is refused.
@@ -98,11 +101,11 @@ class UserWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # typ
                 validate_password(attrs["password"], user=candidate)
             except DjangoValidationError as exc:
                 raise serializers.ValidationError(
-                    {"password": list(exc.messages)}, code="invalid"
+                    {"password": list(exc.messages)}, code=ErrorCode.INVALID
                 ) from exc
         role = attrs.get("role", getattr(self.instance, "role", None))
         if attrs.get("scope") and role != Role.MANAGER:
             raise serializers.ValidationError(
-                {"scope": ["Only managers have a scope."]}, code="invalid"
+                {"scope": ["Only managers have a scope."]}, code=ErrorCode.INVALID
             )
         return attrs

@@ -20,6 +20,7 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.core.codes import ErrorCode
 from apps.core.serializers import reject_body
 from apps.users import services
 from apps.users.authentication import enforce_csrf
@@ -67,7 +68,9 @@ def _delete_auth_cookies(response: Response) -> None:
 def _authenticate(request: Request, data: dict[str, str]) -> User:
     user = authenticate(request._request, username=data["email"], password=data["password"])
     if user is None or not user.is_active:
-        raise AuthenticationFailed("Email or password is wrong.", code="invalid_credentials")
+        raise AuthenticationFailed(
+            "Email or password is wrong.", code=ErrorCode.INVALID_CREDENTIALS
+        )
     return user  # type: ignore[return-value]
 
 
@@ -126,7 +129,7 @@ class RefreshView(AuthView):
         reject_body(request)
         raw = request.COOKIES.get(settings.AUTH_COOKIES["REFRESH"])
         if not raw:
-            raise NotAuthenticated("No refresh token cookie.", code="no_refresh_token")
+            raise NotAuthenticated("No refresh token cookie.", code=ErrorCode.NO_REFRESH_TOKEN)
         user, refresh = services.tokens_rotate(raw_refresh=raw)
         response = Response({"user": UserSerializer(user).data})
         _set_auth_cookies(response, refresh)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils.translation import gettext_lazy
 
-from apps.core.renderers import JSONRenderer, ProblemJSONRenderer, dumps
+from apps.core.renderers import JSONRenderer, dumps
 
 
 @pytest.fixture(autouse=True)
@@ -74,5 +74,4 @@ def test_unserializable_values_fail_loudly():
 
 def test_media_types():
     assert JSONRenderer.media_type == "application/json"
-    assert ProblemJSONRenderer.media_type == "application/problem+json"
     assert dumps({"a": Decimal("1.10")}) == b'{"a":"1.10"}'

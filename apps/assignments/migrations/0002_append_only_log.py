@@ -1,10 +1,17 @@
-"""The database itself refuses UPDATE and DELETE on the assignment log (append-only)."""
+"""The database itself refuses UPDATE and DELETE on the assignment log (append-only).
+
+The SQL is written out as it ran: a migration reads no live module, so that changing one
+later cannot change what this migration did.
+"""
 
 from django.db import migrations
-
-from apps.fsm.db import append_only
 
 
 class Migration(migrations.Migration):
     dependencies = [("assignments", "0001_initial"), ("fsm", "0003_append_only_triggers")]
-    operations = [append_only("assignments_assignmenttransitionlog")]
+    operations = [
+        migrations.RunSQL(
+            "CREATE TRIGGER assignments_assignmenttransitionlog_append_only BEFORE UPDATE OR DELETE ON assignments_assignmenttransitionlog FOR EACH ROW EXECUTE FUNCTION coveris_refuse_log_change();",
+            "DROP TRIGGER IF EXISTS assignments_assignmenttransitionlog_append_only ON assignments_assignmenttransitionlog;",
+        ),
+    ]
