@@ -93,10 +93,6 @@ class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer): 
                     {name: [f"Dates lie between {EARLIEST_DATE} and {LATEST_DATE}."]},
                     code="date_out_of_range",
                 )
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
-            )
         return attrs
 
 

@@ -12,6 +12,7 @@ from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.core import request_id as request_ids
 from apps.core.etag import check_if_match
 from apps.core.exceptions import Conflict
+from apps.core.services import model_update, model_validate
 from apps.fsm.models import TransitionLog
 from apps.fsm.services import rules_gate, transition_apply
 from apps.fsm.states import AssignmentState, EmployeeState
@@ -65,7 +66,7 @@ def assignment_propose(
     if isinstance(fields.get("employee"), Employee):
         fields["employee"] = employees_lock(fields["employee"].pk)[fields["employee"].pk]
     assignment = Assignment(created_by=actor if getattr(actor, "pk", None) else None, **fields)
-    assignment.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    model_validate(assignment)
     _check_employee_open(assignment)
     metadata = _check_rules(assignment, actor, override, reason)
     assignment.save()
@@ -106,13 +107,10 @@ def assignment_update(
             code="not_editable",
             current_state=locked.state,
         )
-    changed = sorted(name for name, value in fields.items() if getattr(locked, name) != value)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    # Saved before the checks, which see the new values: a refusal rolls the change back.
+    changed = sorted(model_update(instance=locked, data=fields))
     _check_employee_open(locked)
     metadata = _check_rules(locked, actor, override, reason)
-    locked.save()
     if changed or metadata:
         # An override (or a warning) must be on record like any other; so is what changed.
         AssignmentTransitionLog.append(
@@ -162,7 +160,7 @@ def assignment_simulate(*, actor: Any, **fields: Any) -> dict[str, Any]:
     from apps.business_rules.engine import evaluate
 
     assignment = Assignment(**fields)
-    assignment.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    model_validate(assignment)
     violations = evaluate(assignment=assignment, transition=None)
     context = EvaluationContext(assignment)
     coverage = []

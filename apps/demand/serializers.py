@@ -27,15 +27,6 @@ class RequirementWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
         fields = ("id", "position", "start_date", "end_date", "required_hours")
         read_only_fields = ("id",)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
-        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
-            )
-        return attrs
-
 
 class CoverageRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     position = serializers.IntegerField()

@@ -56,10 +56,6 @@ class LedgerEntryWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
             self.fields["employee"].queryset = employee_list(user=request.user)  # type: ignore[attr-defined]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["end_date"] < attrs["start_date"]:
-            raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
-            )
         if attrs["hours_per_week"] == 0:
             raise serializers.ValidationError(
                 {"hours_per_week": ["An entry of zero hours changes nothing."]}, code="zero"

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from apps.core import request_id as request_ids
 from apps.core.exceptions import Conflict
+from apps.core.services import model_validate
 from apps.offer.models import LedgerEntry, LedgerKind
 from apps.org.models import Employee
 
@@ -40,15 +41,15 @@ def ledger_entry_create(
     """Append a ledger entry (leave is a negative rate, extra availability a positive one)."""
     if kind == LedgerKind.CORRECTION:
         raise Conflict("Corrections are made by reversing an entry.", code="use_reverse")
-    return _append(
-        employee=employee,
-        actor=actor,
-        kind=kind,
-        start_date=start_date,
-        end_date=end_date,
-        hours_per_week=hours_per_week,
-        note=note,
-    )
+    fields = {
+        "kind": kind,
+        "start_date": start_date,
+        "end_date": end_date,
+        "hours_per_week": hours_per_week,
+        "note": note,
+    }
+    model_validate(LedgerEntry(employee=employee, **fields))
+    return _append(employee=employee, actor=actor, **fields)
 
 
 @transaction.atomic

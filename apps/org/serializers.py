@@ -72,15 +72,6 @@ class PositionWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
         )
         read_only_fields = ("id",)
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
-        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]}, code="end_before_start"
-            )
-        return attrs
-
 
 class EmployeeTagSummarySerializer(serializers.Serializer):  # type: ignore[type-arg]
     tag = serializers.CharField(source="tag.code")
@@ -194,13 +185,3 @@ class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
             "user",
         )
         read_only_fields = ("id", "state")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        hire = attrs.get("hire_date", getattr(self.instance, "hire_date", None))
-        end = attrs.get("termination_date", getattr(self.instance, "termination_date", None))
-        if hire and end and end < hire:
-            raise serializers.ValidationError(
-                {"termination_date": ["The termination date is before the hire date."]},
-                code="end_before_start",
-            )
-        return attrs
