@@ -86,16 +86,6 @@ class EmployeeTagWriteSerializer(
 
             self.fields["employee"].queryset = employee_list(user=request.user)  # type: ignore[attr-defined]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
-        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"valid_until": ["valid_until is before valid_from."]}, code="end_before_start"
-            )
-        return attrs
-
 
 class PositionTagSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     tag_summary = TagSummarySerializer(source="tag", read_only=True)
