@@ -11,6 +11,7 @@ from django.urls import URLPattern, path
 
 from apps.demand.admin_views import coverage_report_view
 from apps.demand.models import CoverageReport, CoverageRequirement
+from apps.fsm.admin import ReadOnlyAdmin
 
 
 def is_hr_admin(user: Any) -> bool:
@@ -21,7 +22,7 @@ def is_hr_admin(user: Any) -> bool:
 
 
 @admin.register(CoverageReport)
-class CoverageReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CoverageReportAdmin(ReadOnlyAdmin):
     """One page, no objects: the model's list URL shows the report."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -29,15 +30,6 @@ class CoverageReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_hr_admin(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from rest_framework.exceptions import APIException
 
+from apps.fsm.admin import ReadOnlyAdmin
 from apps.offer import services
 from apps.offer.models import LedgerEntry
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LedgerEntryAdmin(ReadOnlyAdmin):
     """Entries are append-only: this page shows them and appends reversals, nothing else."""
 
     list_display = (
@@ -32,15 +31,6 @@ class LedgerEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     date_hierarchy = "at"
     list_select_related = ("employee", "actor", "reverses")
     actions = ("reverse_entries",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Reverse the selected entries (append corrections)")
     def reverse_entries(self, request: HttpRequest, queryset: QuerySet[LedgerEntry]) -> None:
