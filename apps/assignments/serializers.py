@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from apps.assignments.models import Assignment
 from apps.core.serializers import StrictInputMixin
-from apps.fsm.serializers import AvailableTransitionsField
+from apps.fsm.serializers import WithAvailableTransitions
 
 # Plausible assignment dates: far enough from date.min/date.max that the week arithmetic of an
 # evaluation (ISO weeks, the horizon of open-ended assignments) cannot overflow into a 500.
@@ -42,12 +42,8 @@ class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         return f"{obj.employee.first_name} {obj.employee.last_name}"
 
 
-class AssignmentDetailSerializer(AssignmentSerializer):
-    available_transitions = AvailableTransitionsField()
-
-    class Meta(AssignmentSerializer.Meta):
-        fields = (*AssignmentSerializer.Meta.fields, "available_transitions")  # type: ignore[assignment]
-        read_only_fields = fields  # type: ignore[assignment]
+class AssignmentDetailSerializer(WithAvailableTransitions, AssignmentSerializer):
+    pass
 
 
 class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]

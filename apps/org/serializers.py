@@ -8,9 +8,39 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core.serializers import StrictInputMixin
-from apps.fsm.serializers import AvailableTransitionsField
+from apps.fsm.serializers import WithAvailableTransitions
 from apps.org import selectors
 from apps.org.models import Employee, OrgUnit, Position
+
+# The write shapes' fields; a read shape adds the org unit's summary right after its id.
+POSITION_FIELDS = (
+    "id",
+    "code",
+    "title",
+    "org_unit",
+    "weekly_hours",
+    "start_date",
+    "end_date",
+    "active",
+)
+EMPLOYEE_FIELDS = (
+    "id",
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "org_unit",
+    "contract_hours",
+    "hire_date",
+    "termination_date",
+    "state",
+    "user",
+)
+
+
+def _after_org_unit(fields: tuple[str, ...], *extra: str) -> tuple[str, ...]:
+    at = fields.index("org_unit") + 1
+    return (*fields[:at], *extra, *fields[at:])
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -20,12 +50,10 @@ class OrgUnitSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = ("id", "path")
 
 
-class OrgUnitWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
-    class Meta:
-        model = OrgUnit
-        # `path` is known (a client may send back what it read) but only the tree sets it.
-        fields = ("id", "code", "name", "parent", "active", "path")
-        read_only_fields = ("id", "path")
+# The read shape: `path` is known (a client may send back what it read) but only the tree sets
+# it. (No docstring: the schema keeps StrictInputMixin's.)
+class OrgUnitWriteSerializer(StrictInputMixin, OrgUnitSerializer):
+    pass
 
 
 class OrgUnitSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -39,17 +67,7 @@ class PositionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Position
-        fields = (
-            "id",
-            "code",
-            "title",
-            "org_unit",
-            "org_unit_summary",
-            "weekly_hours",
-            "start_date",
-            "end_date",
-            "active",
-        )
+        fields = _after_org_unit(POSITION_FIELDS, "org_unit_summary")
         read_only_fields = fields
 
 
@@ -60,16 +78,7 @@ class PositionWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
 
     class Meta:
         model = Position
-        fields = (
-            "id",
-            "code",
-            "title",
-            "org_unit",
-            "weekly_hours",
-            "start_date",
-            "end_date",
-            "active",
-        )
+        fields = POSITION_FIELDS
         read_only_fields = ("id",)
 
 
@@ -89,21 +98,7 @@ class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Employee
-        fields = (
-            "id",
-            "employee_number",
-            "first_name",
-            "last_name",
-            "email",
-            "org_unit",
-            "org_unit_summary",
-            "contract_hours",
-            "hire_date",
-            "termination_date",
-            "state",
-            "user",
-            "tags",
-        )
+        fields = (*_after_org_unit(EMPLOYEE_FIELDS, "org_unit_summary"), "tags")
         read_only_fields = fields
 
     @extend_schema_field(EmployeeTagSummarySerializer(many=True))
@@ -114,21 +109,7 @@ class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 # The employees list's fast path (ServiceModelViewSet.list_values): the `.values()` columns of
 # `selectors.employee_list` and the row (+ its tags) -> EmployeeSerializer output mapping.
 # tests/org/test_employee_rows.py holds the two representations equal.
-EMPLOYEE_ROW_VALUES = (
-    "id",
-    "employee_number",
-    "first_name",
-    "last_name",
-    "email",
-    "org_unit",
-    "org_unit__code",
-    "org_unit__name",
-    "contract_hours",
-    "hire_date",
-    "termination_date",
-    "state",
-    "user",
-)
+EMPLOYEE_ROW_VALUES = _after_org_unit(EMPLOYEE_FIELDS, "org_unit__code", "org_unit__name")
 
 
 def employee_row(row: dict[str, Any], tags: list[dict[str, Any]]) -> dict[str, Any]:
@@ -156,12 +137,8 @@ def employee_row(row: dict[str, Any], tags: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-class EmployeeDetailSerializer(EmployeeSerializer):
-    available_transitions = AvailableTransitionsField()
-
-    class Meta(EmployeeSerializer.Meta):
-        fields = (*EmployeeSerializer.Meta.fields, "available_transitions")  # type: ignore[assignment]
-        read_only_fields = fields  # type: ignore[assignment]
+class EmployeeDetailSerializer(WithAvailableTransitions, EmployeeSerializer):
+    pass
 
 
 class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -171,17 +148,5 @@ class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
 
     class Meta:
         model = Employee
-        fields = (
-            "id",
-            "employee_number",
-            "first_name",
-            "last_name",
-            "email",
-            "org_unit",
-            "contract_hours",
-            "hire_date",
-            "termination_date",
-            "state",
-            "user",
-        )
+        fields = EMPLOYEE_FIELDS
         read_only_fields = ("id", "state")
