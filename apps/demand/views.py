@@ -94,12 +94,7 @@ class CoverageView(WeeklyReportView):
             Q(end_date__isnull=True) | Q(end_date__gte=first)
         )
         positions = position_list(user=request.user).filter(open_in_range | Exists(requirement))
-        positions = positions.order_by("id")
-        if params.get("position"):
-            positions = positions.filter(pk=params["position"].pk)
-        if params.get("org_unit"):
-            positions = positions.filter(org_unit__path__startswith=params["org_unit"].path)
-        return list(positions.values_list("id", flat=True))
+        return self.ids_asked_for(positions, params, "position")
 
     def grid_rows(
         self, request: Request, params: dict[str, Any], keys: list[Any]

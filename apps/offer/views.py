@@ -93,12 +93,7 @@ class SupplyView(WeeklyReportView):
     )
 
     def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:
-        employees = employee_list(user=request.user).order_by("id")
-        if params.get("employee"):
-            employees = employees.filter(pk=params["employee"].pk)
-        if params.get("org_unit"):
-            employees = employees.filter(org_unit__path__startswith=params["org_unit"].path)
-        return list(employees.values_list("id", flat=True))
+        return self.ids_asked_for(employee_list(user=request.user), params, "employee")
 
     def grid_rows(
         self, request: Request, params: dict[str, Any], keys: list[Any]

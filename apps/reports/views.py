@@ -92,6 +92,17 @@ class WeeklyReportView(APIView):
     def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:
         raise NotImplementedError  # pragma: no cover
 
+    @staticmethod
+    def ids_asked_for(queryset: QuerySet[Any], params: dict[str, Any], key: str) -> list[Any]:
+        """The ids of `queryset` (rows with an `org_unit`), in id order: only `params[key]`
+        when the query names one, only the subtree of `params["org_unit"]` when it names one."""
+        queryset = queryset.order_by("id")
+        if params.get(key):
+            queryset = queryset.filter(pk=params[key].pk)
+        if params.get("org_unit"):
+            queryset = queryset.filter(org_unit__path__startswith=params["org_unit"].path)
+        return list(queryset.values_list("id", flat=True))
+
     def grid_rows(
         self, request: Request, params: dict[str, Any], keys: list[Any]
     ) -> list[dict[str, Any]]:
