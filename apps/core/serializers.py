@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
+from django.db.models import QuerySet
 from rest_framework import serializers
 
 
@@ -19,6 +21,21 @@ class StrictInputMixin(serializers.Serializer):  # type: ignore[type-arg]
                     {name: ["Unknown field."] for name in unknown}, code="unknown_field"
                 )
         return super().to_internal_value(data)
+
+
+class ScopedRelationsMixin(serializers.Serializer):  # type: ignore[type-arg]
+    """Ids a caller may send are those of rows they may see: `scoped_relations` maps each
+    related field to the selector that lists those rows (called with the request's user), so an
+    id outside the caller's scope is refused like an unknown one."""
+
+    scoped_relations: ClassVar[dict[str, Callable[..., QuerySet[Any]]]] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            for name, selector in self.scoped_relations.items():
+                self.fields[name].queryset = selector(user=request.user)  # type: ignore[attr-defined]
 
 
 class NoInputSerializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]

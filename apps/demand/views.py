@@ -21,6 +21,7 @@ from apps.demand.serializers import (
     SummaryRowSerializer,
     coverage_row,
 )
+from apps.org.models import OrgUnit, Position
 from apps.org.selectors import org_unit_list, position_list, scope_paths
 from apps.reports.views import ReportQuerySerializer, WeeklyReportView
 from apps.reports.weeks import week_end
@@ -64,7 +65,9 @@ class RequirementViewSet(ServiceModelViewSet):
 
 
 class CoverageQuerySerializer(ReportQuerySerializer):
-    scoped = {"org_unit": org_unit_list, "position": position_list}
+    org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.none(), required=False)
+    position = serializers.PrimaryKeyRelatedField(queryset=Position.objects.none(), required=False)
+    scoped_relations = {"org_unit": org_unit_list, "position": position_list}
     depth = serializers.IntegerField(required=False, min_value=0, max_value=20, default=0)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +21,7 @@ from apps.offer.serializers import (
     SupplyRowSerializer,
     supply_row,
 )
+from apps.org.models import Employee, OrgUnit
 from apps.org.selectors import employee_list, org_unit_list
 from apps.reports.views import ReportQuerySerializer, WeeklyReportView
 from apps.users.permissions import RolePermission
@@ -59,7 +60,9 @@ class LedgerEntryViewSet(ServiceModelViewSet):
 
 
 class SupplyQuerySerializer(ReportQuerySerializer):
-    scoped = {"employee": employee_list, "org_unit": org_unit_list}
+    employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.none(), required=False)
+    org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.none(), required=False)
+    scoped_relations = {"employee": employee_list, "org_unit": org_unit_list}
 
 
 @extend_schema_view(

@@ -3,8 +3,7 @@ computing other pages' rows, and the same rows as a CSV download."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.decorators import method_decorator
@@ -16,29 +15,18 @@ from rest_framework.views import APIView
 from apps.core.db import replica_reads
 from apps.core.pagination import CoverisPagination
 from apps.core.renderers import CSVRenderer, JSONRenderer
+from apps.core.serializers import ScopedRelationsMixin
 from apps.reports.grid import grid_response
 from apps.reports.weeks import WeekRangeSerializer, week_label, week_range
 
 
-class ReportQuerySerializer(WeekRangeSerializer):
-    """from / to, plus `format` (json or csv) that the renderer already used.
-
-    `scoped` names the optional id parameters and, for each, the selector (called with the
-    caller as `user`) whose rows the id must be among: an id the caller may not see is a 400.
-    """
-
-    scoped: ClassVar[dict[str, Callable[..., QuerySet[Any]]]] = {}
+class ReportQuerySerializer(ScopedRelationsMixin, WeekRangeSerializer):
+    """from / to, plus `format` (json or csv) that the renderer already used; id parameters
+    are scoped to the caller (`scoped_relations`)."""
 
     format = serializers.ChoiceField(choices=["json", "csv"], required=False)
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1)
-
-    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name, selector in self.scoped.items():
-            self.fields[name] = serializers.PrimaryKeyRelatedField(
-                queryset=selector(user=user), required=False
-            )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -75,7 +63,7 @@ class WeeklyReportView(APIView):
 
     @method_decorator(replica_reads)
     def get(self, request: Request) -> Response:
-        query = self.query_serializer_class(data=request.query_params, user=request.user)
+        query = self.query_serializer_class(data=request.query_params, context={"request": request})
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
         csv = wants_csv(request)

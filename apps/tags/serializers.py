@@ -6,7 +6,8 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.core.serializers import StrictInputMixin
+from apps.core.serializers import ScopedRelationsMixin, StrictInputMixin
+from apps.org.selectors import employee_list, position_list
 from apps.tags.models import EmployeeTag, PositionTag, Requirement, TagCatalog, TagChangeLog
 
 TAG_FIELDS = ("id", "code", "label", "category", "description", "active")
@@ -65,11 +66,13 @@ class EmployeeTagSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 class EmployeeTagWriteSerializer(
     ImmutableOnUpdateMixin,
     StrictInputMixin,
+    ScopedRelationsMixin,
     serializers.ModelSerializer,  # type: ignore[type-arg]
 ):
     level = serializers.IntegerField(min_value=1, max_value=5)
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="", write_only=True)
     immutable_fields = ("employee", "tag")
+    scoped_relations = {"employee": employee_list}
 
     class Meta:
         model = EmployeeTag
@@ -77,14 +80,6 @@ class EmployeeTagWriteSerializer(
         read_only_fields = ("id",)
         # The service reports a duplicate (employee, tag, valid_from) as a 409 with its code.
         validators: list[Any] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            from apps.org.selectors import employee_list
-
-            self.fields["employee"].queryset = employee_list(user=request.user)  # type: ignore[attr-defined]
 
 
 class PositionTagSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -99,26 +94,20 @@ class PositionTagSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 class PositionTagWriteSerializer(
     ImmutableOnUpdateMixin,
     StrictInputMixin,
+    ScopedRelationsMixin,
     serializers.ModelSerializer,  # type: ignore[type-arg]
 ):
     requirement = serializers.ChoiceField(choices=Requirement.choices, default=Requirement.REQUIRED)
     min_level = serializers.IntegerField(min_value=1, max_value=5, default=1)
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="", write_only=True)
     immutable_fields = ("position", "tag")
+    scoped_relations = {"position": position_list}
 
     class Meta:
         model = PositionTag
         fields = ("id", "position", "tag", "requirement", "min_level", "reason")
         read_only_fields = ("id",)
         validators: list[Any] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            from apps.org.selectors import position_list
-
-            self.fields["position"].queryset = position_list(user=request.user)  # type: ignore[attr-defined]
 
 
 class ReasonInputSerializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]
