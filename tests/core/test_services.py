@@ -21,6 +21,18 @@ pytestmark = pytest.mark.django_db
 JAN = dt.date(2026, 1, 5)
 
 
+def unsaved_employee(**fields: object) -> Employee:
+    defaults: dict[str, object] = {
+        "employee_number": "E-1",
+        "first_name": "Ann",
+        "last_name": "Lee",
+        "org_unit": make_unit(),
+        "contract_hours": Decimal("20"),
+        "hire_date": JAN,
+    }
+    return Employee(**{**defaults, **fields})
+
+
 @pytest.fixture
 def position() -> Position:
     return make_position(make_unit(), title="Nurse", start_date=JAN)
@@ -71,14 +83,8 @@ def test_an_invalid_change_is_not_saved(position):
 
 
 def test_field_errors_and_date_ranges_are_reported_together():
-    employee = Employee(
-        employee_number="",
-        first_name="Ann",
-        last_name="Lee",
-        org_unit=make_unit(),
-        contract_hours=Decimal("200"),
-        hire_date=JAN,
-        termination_date=JAN - dt.timedelta(days=1),
+    employee = unsaved_employee(
+        employee_number="", contract_hours=Decimal("200"), termination_date=JAN - dt.timedelta(1)
     )
     with pytest.raises(ValidationError) as caught:
         model_validate(employee)
@@ -110,3 +116,10 @@ def test_migrations_see_a_plain_check_constraint():
     assert models.CheckConstraint(*args, **kwargs) == constraint
     state = ModelState.from_model(Position)
     assert constraint in state.options["constraints"]
+
+
+def test_a_date_already_in_error_is_not_compared_again():
+    employee = unsaved_employee(hire_date=None, termination_date=JAN)
+    with pytest.raises(ValidationError) as caught:
+        model_validate(employee)
+    assert list(caught.value.message_dict) == ["hire_date"]
