@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from apps.core.constraints import DateRangeConstraint
 from apps.fsm.models import TransitionLog
 from apps.fsm.states import AssignmentState as S
 from apps.org.scope import ScopedQuerySet, Visibility
@@ -50,10 +51,12 @@ class Assignment(FSMModelMixin, models.Model):
             models.Index(fields=["position", "start_date"], name="assignment_position_start"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
+            DateRangeConstraint(
+                start="start_date",
+                end="end_date",
+                open_end=True,
                 name="assignment_end_after_start",
+                violation_error_message="The end date is before the start date.",
             ),
             models.CheckConstraint(
                 condition=models.Q(weekly_hours__gt=0) & models.Q(weekly_hours__lte=168),

@@ -10,8 +10,9 @@ from rest_framework import serializers
 
 from apps.assignments.models import Assignment
 from apps.core.codes import ErrorCode
-from apps.core.serializers import StrictInputMixin
-from apps.fsm.serializers import AvailableTransitionsField
+from apps.core.serializers import ScopedRelationsMixin, StrictInputMixin
+from apps.fsm.serializers import WithAvailableTransitions
+from apps.org.selectors import employee_list, position_list
 
 # Plausible assignment dates: far enough from date.min/date.max that the week arithmetic of an
 # evaluation (ISO weeks, the horizon of open-ended assignments) cannot overflow into a 500.
@@ -43,16 +44,19 @@ class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         return f"{obj.employee.first_name} {obj.employee.last_name}"
 
 
-class AssignmentDetailSerializer(AssignmentSerializer):
-    available_transitions = AvailableTransitionsField()
-
-    class Meta(AssignmentSerializer.Meta):
-        fields = (*AssignmentSerializer.Meta.fields, "available_transitions")  # type: ignore[assignment]
-        read_only_fields = fields  # type: ignore[assignment]
+class AssignmentDetailSerializer(WithAvailableTransitions, AssignmentSerializer):
+    pass
 
 
-class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+class AssignmentWriteSerializer(
+    StrictInputMixin,
+    ScopedRelationsMixin,
+    serializers.ModelSerializer,  # type: ignore[type-arg]
+):
     """Proposing (or editing a proposed) assignment; `override` + `reason` pass rule errors."""
+
+    # Only what the caller can see can be referenced.
+    scoped_relations = {"employee": employee_list, "position": position_list}
 
     weekly_hours = serializers.DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("168")
@@ -75,16 +79,6 @@ class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer): 
         )
         read_only_fields = ("id", "state")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            # Only what the caller can see can be referenced.
-            from apps.org.selectors import employee_list, position_list
-
-            self.fields["employee"].queryset = employee_list(user=request.user)  # type: ignore[attr-defined]
-            self.fields["position"].queryset = position_list(user=request.user)  # type: ignore[attr-defined]
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))
         end = attrs.get("end_date", getattr(self.instance, "end_date", None))
@@ -94,11 +88,6 @@ class AssignmentWriteSerializer(StrictInputMixin, serializers.ModelSerializer): 
                     {name: [f"Dates lie between {EARLIEST_DATE} and {LATEST_DATE}."]},
                     code=ErrorCode.DATE_OUT_OF_RANGE,
                 )
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]},
-                code=ErrorCode.END_BEFORE_START,
-            )
         return attrs
 
 

@@ -12,8 +12,10 @@ from django.db import transaction
 from apps.assignments.models import Assignment
 from apps.assignments.rules import AssignmentContext
 from apps.business_rules.engine import evaluate
+from apps.core.codes import ErrorCode
 from apps.core.etag import check_if_match
 from apps.core.exceptions import Conflict
+from apps.core.services import model_update, model_validate
 from apps.fsm.models import TransitionLog
 from apps.fsm.services import record_change, transition_cascade
 from apps.fsm.states import AssignmentState, EmployeeState
@@ -44,7 +46,7 @@ def assignment_employee_lock(assignment: Assignment) -> None:
 
 def _check_employee_open(assignment: Assignment) -> None:
     if assignment.employee.state == EmployeeState.TERMINATED:
-        raise Conflict("The employee is terminated.", code="employee_terminated")
+        raise Conflict("The employee is terminated.", code=ErrorCode.EMPLOYEE_TERMINATED)
 
 
 @transaction.atomic
@@ -56,7 +58,7 @@ def assignment_propose(
     if isinstance(fields.get("employee"), Employee):
         fields["employee"] = employees_lock(fields["employee"].pk)[fields["employee"].pk]
     assignment = Assignment(created_by=actor if getattr(actor, "pk", None) else None, **fields)
-    assignment.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    model_validate(assignment)
     _check_employee_open(assignment)
     record_change(
         subject=assignment,
@@ -91,13 +93,11 @@ def assignment_update(
     if locked.state != AssignmentState.PROPOSED:
         raise Conflict(
             f"Only proposed assignments can be edited; this one is {locked.state}.",
-            code="not_editable",
+            code=ErrorCode.NOT_EDITABLE,
             current_state=locked.state,
         )
-    changed = sorted(name for name, value in fields.items() if getattr(locked, name) != value)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    # Saved before the checks, which see the new values: a refusal rolls the change back.
+    changed = sorted(model_update(instance=locked, data=fields))
     _check_employee_open(locked)
     # Re-checked against the `propose` rules. An override (or a warning) must be on record like
     # any other; so is what changed.
@@ -110,6 +110,7 @@ def assignment_update(
         override=override,
         guarded_by=PROPOSE,
         log_unless_empty={"changed": changed},
+        saved=True,
     )
     return locked
 
@@ -144,7 +145,7 @@ def assignment_simulate(*, actor: User, **fields: Any) -> dict[str, Any]:
     of every applicable rule, and per week the position's coverage and the employee's free
     hours before and after."""
     assignment = Assignment(**fields)
-    assignment.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    model_validate(assignment)
     violations = evaluate(subject=assignment, transition=None)
     context = AssignmentContext(assignment)
     coverage = []

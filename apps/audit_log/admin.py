@@ -8,10 +8,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from apps.audit_log.models import AuditEntry
+from apps.fsm.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = (
         "at",
         "entity_type",
@@ -28,15 +29,6 @@ class AuditEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     date_hierarchy = "at"
     list_select_related = ("actor",)
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         user = request.user

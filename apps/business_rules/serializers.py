@@ -12,22 +12,23 @@ from apps.core.codes import ErrorCode
 from apps.core.serializers import StrictInputMixin
 
 GUARDABLE = ("propose", "approve", "activate", "end", "cancel", "reject")
+RULE_FIELDS = (
+    "id",
+    "code",
+    "name",
+    "kind",
+    "params",
+    "severity",
+    "enabled",
+    "scope",
+    "transitions",
+)
 
 
 class BusinessRuleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = BusinessRule
-        fields = (
-            "id",
-            "code",
-            "name",
-            "kind",
-            "params",
-            "severity",
-            "enabled",
-            "scope",
-            "transitions",
-        )
+        fields = RULE_FIELDS
         read_only_fields = fields
 
 
@@ -39,17 +40,7 @@ class BusinessRuleWriteSerializer(StrictInputMixin, serializers.ModelSerializer)
 
     class Meta:
         model = BusinessRule
-        fields = (
-            "id",
-            "code",
-            "name",
-            "kind",
-            "params",
-            "severity",
-            "enabled",
-            "scope",
-            "transitions",
-        )
+        fields = RULE_FIELDS
         read_only_fields = ("id",)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from apps.business_rules.models import BusinessRule
 from apps.core.etag import check_if_match
+from apps.core.services import model_update
 
 
 @transaction.atomic
@@ -21,9 +22,7 @@ def rule_update(*, rule: BusinessRule, if_match: str | None = None, **fields: An
     """Change a rule (If-Match honoured)."""
     locked = BusinessRule.objects.select_for_update().get(pk=rule.pk)
     check_if_match(locked, if_match)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    locked.save()
+    model_update(instance=locked, data=fields)
     return locked
 
 

@@ -15,6 +15,7 @@ from apps.core.admin import register_panel
 from apps.demand.admin_views import coverage_report_view
 from apps.demand.charts import position_chart
 from apps.demand.models import CoverageReport, CoverageRequirement
+from apps.fsm.admin import ReadOnlyAdmin
 from apps.org.models import Position
 from apps.users.models import User
 
@@ -27,7 +28,7 @@ def is_hr_admin(user: User | AnonymousUser) -> bool:
 
 
 @admin.register(CoverageReport)
-class CoverageReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CoverageReportAdmin(ReadOnlyAdmin):
     """One page, no objects: the model's list URL shows the report."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -35,15 +36,6 @@ class CoverageReportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return is_hr_admin(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name

@@ -13,10 +13,17 @@ from django.utils.safestring import SafeString
 
 from apps.demand.selectors import CoverageReport, CoverageWeek, coverage_weeks
 from apps.org.models import Position
-from apps.reports.svg import INK, MUTED, Series, concat, hours, svg_document, week_bars
-from apps.reports.weeks import week_label, week_range, week_start
-
-CHART_WEEKS = 12  # change pages show this week and the next eleven
+from apps.reports.svg import (
+    ASSIGNED_FILL,
+    DEMAND_FILL,
+    INK,
+    MUTED,
+    coming_weeks_chart,
+    concat,
+    hours,
+    svg_document,
+)
+from apps.reports.weeks import week_label
 
 
 @dataclass(frozen=True)
@@ -167,20 +174,12 @@ def heatmap_svg(report: CoverageReport, *, position_url: Callable[[Position], st
 
 def position_chart(position: Position, *, today: dt.date | None = None) -> SafeString:
     """Required vs assigned hours of `position` for this week and the next eleven."""
-    first = week_start(today or dt.date.today())
-    weeks = week_range(first, first + dt.timedelta(weeks=CHART_WEEKS - 1))
-    by_week = {
-        w.week_start: w
-        for w in coverage_weeks(first=weeks[0], last=weeks[-1], position_ids=[position.pk])
-    }
-    zero = CoverageWeek(position.pk, first, Decimal(0), Decimal(0))
-    rows = [by_week.get(monday, zero) for monday in weeks]
-    return week_bars(
-        label=f"{position.code}: required and assigned hours, {week_label(weeks[0])} to "
-        f"{week_label(weeks[-1])}",
-        weeks=weeks,
-        series=[
-            Series("required", [w.required for w in rows], "#9e9e9e"),
-            Series("assigned", [w.assigned for w in rows], "#2166ac"),
-        ],
+    return coming_weeks_chart(
+        title=f"{position.code}: required and assigned hours",
+        weeks_of=lambda first, last: coverage_weeks(
+            first=first, last=last, position_ids=[position.pk]
+        ),
+        zero=CoverageWeek(position.pk, dt.date.min, Decimal(0), Decimal(0)),
+        series=[("required", "required", DEMAND_FILL), ("assigned", "assigned", ASSIGNED_FILL)],
+        today=today,
     )

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.core.constraints import DateRangeConstraint
 from apps.org.models import OrgUnit
 from apps.org.scope import ScopedQuerySet, Visibility
 
@@ -34,9 +35,11 @@ class CoverageRequirement(models.Model):
         ordering = ("position", "start_date")
         indexes = [models.Index(fields=["position", "start_date"], name="requirement_pos_start")]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__gte=models.F("start_date")),
+            DateRangeConstraint(
+                start="start_date",
+                end="end_date",
                 name="requirement_end_after_start",
+                violation_error_message="The end date is before the start date.",
             ),
             models.CheckConstraint(
                 condition=models.Q(required_hours__gte=0), name="requirement_hours_not_negative"

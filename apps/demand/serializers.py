@@ -6,7 +6,6 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.core.codes import ErrorCode
 from apps.core.serializers import StrictInputMixin
 from apps.demand.models import CoverageRequirement
 
@@ -27,16 +26,6 @@ class RequirementWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
         model = CoverageRequirement
         fields = ("id", "position", "start_date", "end_date", "required_hours")
         read_only_fields = ("id",)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
-        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]},
-                code=ErrorCode.END_BEFORE_START,
-            )
-        return attrs
 
 
 class CoverageRowSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -7,8 +7,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from apps.core.codes import ErrorCode
 from apps.core.etag import check_if_match
 from apps.core.exceptions import Conflict
+from apps.core.services import model_update, model_validate
 from apps.demand.models import CoverageRequirement
 from apps.org.models import Position
 
@@ -29,7 +31,7 @@ def _check_no_overlap(requirement: CoverageRequirement) -> None:
         raise Conflict(
             f"Overlaps requirement {clash.pk} ({clash.start_date}–{clash.end_date}) of this "
             "position; one day has one requirement.",
-            code="overlapping_requirement",
+            code=ErrorCode.OVERLAPPING_REQUIREMENT,
             conflicting=clash.pk,
         )
 
@@ -38,6 +40,7 @@ def _check_no_overlap(requirement: CoverageRequirement) -> None:
 def requirement_create(**fields: Any) -> CoverageRequirement:
     """A new requirement; it may not overlap another of the same position."""
     requirement = CoverageRequirement(**fields)
+    model_validate(requirement)
     _check_no_overlap(requirement)
     requirement.save()
     return requirement
@@ -50,10 +53,9 @@ def requirement_update(
     """Change a requirement (If-Match honoured; still no overlap)."""
     locked = CoverageRequirement.objects.select_for_update().get(pk=requirement.pk)
     check_if_match(locked, if_match)
-    for name, value in fields.items():
-        setattr(locked, name, value)
-    _check_no_overlap(locked)
-    locked.save()
+    if model_update(instance=locked, data=fields):
+        # Checked on the saved row: a clash raises and rolls the change back.
+        _check_no_overlap(locked)
     return locked
 
 

@@ -1,5 +1,5 @@
 """Admin pieces shared by every lifecycle: transition buttons through the one transition path,
-and read-only log admins."""
+and the read-only admin of every log (and of pages that only report)."""
 
 from __future__ import annotations
 
@@ -65,14 +65,9 @@ class TransitionAdminMixin(FSMAdminMixin):
         return True
 
 
-class ReadOnlyLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Logs are append-only: the admin shows them and changes nothing."""
-
-    list_display = ("at", "subject", "transition", "from_state", "to_state", "actor", "reason")
-    list_filter = ("transition", "to_state", "from_state")
-    search_fields = ("reason", "request_id", "hash")
-    date_hierarchy = "at"
-    list_select_related = ("subject", "actor")
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Shows rows and changes none: logs are append-only (HashChainedLog; the database refuses
+    their edits too), and a report page has nothing to change."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -82,6 +77,16 @@ class ReadOnlyLogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ReadOnlyLogAdmin(ReadOnlyAdmin):
+    """A transition log (TransitionLog): who moved which subject from which state to which."""
+
+    list_display = ("at", "subject", "transition", "from_state", "to_state", "actor", "reason")
+    list_filter = ("transition", "to_state", "from_state")
+    search_fields = ("reason", "request_id", "hash")
+    date_hierarchy = "at"
+    list_select_related = ("subject", "actor")
 
 
 @admin.register(EmployeeTransitionLog)

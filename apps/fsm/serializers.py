@@ -32,3 +32,17 @@ class AvailableTransitionsField(serializers.Field):  # type: ignore[type-arg]
 
     def to_representation(self, subject: Any) -> list[dict[str, str]]:
         return available_transitions(subject=subject, actor=self.context["request"].user)
+
+
+# A lifecycle subject's detail shape: its read serializer's fields, then `available_transitions`.
+# Put it before the read serializer: `class XDetailSerializer(WithAvailableTransitions,
+# XSerializer)`. (A comment, not a docstring: the schema describes the detail shape with the
+# read serializer's docstring.)
+class WithAvailableTransitions(serializers.Serializer):  # type: ignore[type-arg]
+    available_transitions = AvailableTransitionsField()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        base: Any = cls.Meta  # type: ignore[attr-defined]
+        fields = (*base.fields, "available_transitions")
+        cls.Meta = type("Meta", (base,), {"fields": fields, "read_only_fields": fields})  # type: ignore[attr-defined]

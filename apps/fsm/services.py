@@ -11,6 +11,7 @@ from django.db import models, transaction
 from rest_framework import exceptions
 
 from apps.core import request_id as request_ids
+from apps.core.codes import ErrorCode
 from apps.fsm.exceptions import RuleViolation, TransitionNotAllowed
 from apps.fsm.lifecycles import evaluate_rules, lifecycle_for
 from apps.fsm.models import TransitionLog
@@ -48,12 +49,12 @@ def _rules_gate(
             raise RuleViolation(errors + warnings)
         if not getattr(actor, "is_admin", False):
             raise exceptions.PermissionDenied(
-                "Only HR admins may override business rules.", code="override_not_allowed"
+                "Only HR admins may override business rules.", code=ErrorCode.OVERRIDE_NOT_ALLOWED
             )
         if not reason.strip():
             raise exceptions.ValidationError(
                 {"reason": ["A reason is required to override business rules."]},
-                code="reason_required",
+                code=ErrorCode.REASON_REQUIRED,
             )
         metadata["override"] = True
         metadata["overridden"] = errors
@@ -131,7 +132,7 @@ def _transition(
     if transition not in known:
         raise exceptions.ValidationError(
             {"transition": [f"Unknown transition {transition!r}; known: {', '.join(known)}."]},
-            code="unknown_transition",
+            code=ErrorCode.UNKNOWN_TRANSITION,
         )
     with transaction.atomic():
         if lifecycle.lock_first is not None:
@@ -181,6 +182,7 @@ def record_change(
     metadata: dict[str, Any] | None = None,
     request_id: str | None = None,
     log_unless_empty: dict[str, Any] | None = None,
+    saved: bool = False,
 ) -> TransitionLog | None:
     """The one way a lifecycle's subject changes, inside the caller's transaction with the
     subject locked (or new): evaluate the rules guarding `guarded_by` (422 unless an HR admin
@@ -189,7 +191,8 @@ def record_change(
     (`propose`) and edits (`update`) all come through here.
 
     `log_unless_empty`: an edit's facts (what changed); when they are empty and the rules left
-    nothing on record either, nothing is logged.
+    nothing on record either, nothing is logged. `saved`: the caller has saved the change
+    already (an edit through apps.core.services.model_update), so it is not saved again.
     """
     lifecycle = lifecycle_for(type(subject))
     log_metadata: dict[str, Any] = dict(metadata or {})
@@ -204,7 +207,8 @@ def record_change(
         )
     if apply is not None:
         apply()
-    subject.save()
+    if not saved:
+        subject.save()
     if log_unless_empty is not None:
         if not any(log_unless_empty.values()) and not log_metadata:
             return None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -11,6 +9,7 @@ from django.utils.safestring import SafeString
 from rest_framework.exceptions import APIException
 
 from apps.core.admin import register_panel
+from apps.fsm.admin import ReadOnlyAdmin
 from apps.offer import services
 from apps.offer.charts import employee_chart
 from apps.offer.models import LedgerEntry
@@ -19,7 +18,7 @@ from apps.users.permissions import acting_user
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LedgerEntryAdmin(ReadOnlyAdmin):
     """Entries are append-only: this page shows them and appends reversals, nothing else."""
 
     list_display = (
@@ -37,15 +36,6 @@ class LedgerEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     date_hierarchy = "at"
     list_select_related = ("employee", "actor", "reverses")
     actions = ("reverse_entries",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description="Reverse the selected entries (append corrections)")
     def reverse_entries(self, request: HttpRequest, queryset: QuerySet[LedgerEntry]) -> None:

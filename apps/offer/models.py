@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.core.constraints import DateRangeConstraint
 from apps.fsm.models import HashChainedLog
 from apps.org.scope import ScopedQuerySet, Visibility
 
@@ -51,9 +52,11 @@ class LedgerEntry(HashChainedLog):
             models.Index(fields=["employee", "id"], name="ledger_employee_id"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__gte=models.F("start_date")),
+            DateRangeConstraint(
+                start="start_date",
+                end="end_date",
                 name="ledger_end_after_start",
+                violation_error_message="The end date is before the start date.",
             ),
             models.CheckConstraint(
                 condition=models.Q(hours_per_week__gte=-168) & models.Q(hours_per_week__lte=168),

@@ -7,8 +7,9 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.core.codes import ErrorCode
-from apps.core.serializers import StrictInputMixin
+from apps.core.serializers import ScopedRelationsMixin, StrictInputMixin
 from apps.offer.models import LedgerEntry, LedgerKind
+from apps.org.selectors import employee_list
 
 
 class LedgerEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -34,7 +35,12 @@ class LedgerEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-a
         read_only_fields = fields
 
 
-class LedgerEntryWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+class LedgerEntryWriteSerializer(
+    StrictInputMixin,
+    ScopedRelationsMixin,
+    serializers.ModelSerializer,  # type: ignore[type-arg]
+):
+    scoped_relations = {"employee": employee_list}
     kind = serializers.ChoiceField(
         choices=[c for c in LedgerKind.choices if c[0] != LedgerKind.CORRECTION]
     )
@@ -48,20 +54,7 @@ class LedgerEntryWriteSerializer(StrictInputMixin, serializers.ModelSerializer):
         fields = ("id", "employee", "kind", "start_date", "end_date", "hours_per_week", "note")
         read_only_fields = ("id",)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            from apps.org.selectors import employee_list
-
-            self.fields["employee"].queryset = employee_list(user=request.user)  # type: ignore[attr-defined]
-
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if attrs["end_date"] < attrs["start_date"]:
-            raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]},
-                code=ErrorCode.END_BEFORE_START,
-            )
         if attrs["hours_per_week"] == 0:
             raise serializers.ValidationError(
                 {"hours_per_week": ["An entry of zero hours changes nothing."]}, code=ErrorCode.ZERO

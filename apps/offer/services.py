@@ -9,7 +9,9 @@ from typing import Any
 from django.db import transaction
 
 from apps.core import request_id as request_ids
+from apps.core.codes import ErrorCode
 from apps.core.exceptions import Conflict
+from apps.core.services import model_validate
 from apps.offer.models import LedgerEntry, LedgerKind
 from apps.org.models import Employee
 from apps.users.models import User
@@ -40,16 +42,16 @@ def ledger_entry_create(
 ) -> LedgerEntry:
     """Append a ledger entry (leave is a negative rate, extra availability a positive one)."""
     if kind == LedgerKind.CORRECTION:
-        raise Conflict("Corrections are made by reversing an entry.", code="use_reverse")
-    return _append(
-        employee=employee,
-        actor=actor,
-        kind=kind,
-        start_date=start_date,
-        end_date=end_date,
-        hours_per_week=hours_per_week,
-        note=note,
-    )
+        raise Conflict("Corrections are made by reversing an entry.", code=ErrorCode.USE_REVERSE)
+    fields = {
+        "kind": kind,
+        "start_date": start_date,
+        "end_date": end_date,
+        "hours_per_week": hours_per_week,
+        "note": note,
+    }
+    model_validate(LedgerEntry(employee=employee, **fields))
+    return _append(employee=employee, actor=actor, **fields)
 
 
 @transaction.atomic
@@ -57,9 +59,9 @@ def ledger_entry_reverse(*, entry: LedgerEntry, actor: User | None, note: str = 
     """Append the correction that cancels `entry` (once; a second reversal is a 409)."""
     locked = LedgerEntry.objects.select_for_update(of=("self",)).get(pk=entry.pk)
     if locked.kind == LedgerKind.CORRECTION:
-        raise Conflict("A correction cannot be reversed.", code="not_reversible")
+        raise Conflict("A correction cannot be reversed.", code=ErrorCode.NOT_REVERSIBLE)
     if LedgerEntry.objects.filter(reverses=locked).exists():
-        raise Conflict("This entry has already been reversed.", code="already_reversed")
+        raise Conflict("This entry has already been reversed.", code=ErrorCode.ALREADY_REVERSED)
     return _append(
         employee=locked.employee,
         actor=actor,

@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
-from django.utils.decorators import method_decorator
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from apps.core.db import replica_reads
-from apps.core.pagination import CoverisPagination
-from apps.core.renderers import CSVRenderer, JSONRenderer
 from apps.core.viewsets import ServiceModelViewSet
 from apps.offer import selectors, services
 from apps.offer.models import LedgerEntry
@@ -29,9 +23,7 @@ from apps.offer.serializers import (
 )
 from apps.org.models import Employee, OrgUnit
 from apps.org.selectors import employee_list, org_unit_list
-from apps.reports.grid import grid_response
-from apps.reports.views import ReportQuerySerializer, csv_download, wants_csv
-from apps.users.models import User
+from apps.reports.views import ReportQuerySerializer, WeeklyReportView
 from apps.users.permissions import RolePermission, acting_user
 
 
@@ -70,30 +62,11 @@ class LedgerEntryViewSet(ServiceModelViewSet):
 class SupplyQuerySerializer(ReportQuerySerializer):
     employee = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.none(), required=False)
     org_unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.none(), required=False)
-
-    def __init__(self, *args: Any, user: User | AnonymousUser | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["employee"].queryset = employee_list(user=user)  # type: ignore[attr-defined]
-        self.fields["org_unit"].queryset = org_unit_list(user=user)  # type: ignore[attr-defined]
+    scoped_relations = {"employee": employee_list, "org_unit": org_unit_list}
 
 
-class SupplyView(APIView):
-    """GET supply/: weekly contract, ledger, supply, assigned and free hours per employee."""
-
-    renderer_classes = [JSONRenderer, CSVRenderer]
-    pagination_class = CoverisPagination  # the JSON envelope grid_response writes
-    csv_columns = (
-        "employee",
-        "week",
-        "week_start",
-        "contract",
-        "ledger",
-        "supply",
-        "assigned",
-        "free",
-    )
-
-    @extend_schema(
+@extend_schema_view(
+    get=extend_schema(
         parameters=[
             OpenApiParameter("employee", int),
             OpenApiParameter("org_unit", int),
@@ -105,23 +78,28 @@ class SupplyView(APIView):
         responses=SupplyRowSerializer(many=True),
         summary="Weekly supply series",
     )
-    @method_decorator(replica_reads)
-    def get(self, request: Request) -> Response:
-        query = SupplyQuerySerializer(data=request.query_params, user=request.user)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
-        employees = employee_list(user=request.user).order_by("id")
-        if params.get("employee"):
-            employees = employees.filter(pk=params["employee"].pk)
-        if params.get("org_unit"):
-            employees = employees.filter(org_unit__path__startswith=params["org_unit"].path)
-        keys = list(employees.values_list("id", flat=True))
+)
+class SupplyView(WeeklyReportView):
+    """GET supply/: weekly contract, ledger, supply, assigned and free hours per employee."""
 
-        def compute(ids: list[int]) -> list[dict[str, Any]]:
-            rows = selectors.supply_weeks(first=params["from"], last=params["to"], employee_ids=ids)
-            return [supply_row(r) for r in rows]
+    query_serializer_class = SupplyQuerySerializer
+    report_name = "supply"
+    csv_columns = (
+        "employee",
+        "week",
+        "week_start",
+        "contract",
+        "ledger",
+        "supply",
+        "assigned",
+        "free",
+    )
 
-        response = grid_response(
-            request, self, keys, len(params["weeks"]), compute, paginate=not wants_csv(request)
-        )
-        return csv_download(response, "supply", params) if wants_csv(request) else response
+    def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:
+        return self.ids_asked_for(employee_list(user=request.user), params, "employee")
+
+    def grid_rows(
+        self, request: Request, params: dict[str, Any], keys: list[Any]
+    ) -> list[dict[str, Any]]:
+        rows = selectors.supply_weeks(first=params["from"], last=params["to"], employee_ids=keys)
+        return [supply_row(r) for r in rows]

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django_fsm import FSMModelMixin
 
+from apps.core.constraints import DateRangeConstraint
 from apps.fsm.mixins import EmployeeFSMMixin, employee_state_field
 from apps.org.scope import ScopedQuerySet, Visibility
 
@@ -86,10 +87,12 @@ class Position(models.Model):
     class Meta:
         ordering = ("code",)
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(end_date__isnull=True)
-                | models.Q(end_date__gte=models.F("start_date")),
+            DateRangeConstraint(
+                start="start_date",
+                end="end_date",
+                open_end=True,
                 name="position_end_after_start",
+                violation_error_message="The end date is before the start date.",
             ),
             models.CheckConstraint(
                 condition=models.Q(weekly_hours__gte=0), name="position_hours_not_negative"
@@ -135,10 +138,12 @@ class Employee(FSMModelMixin, EmployeeFSMMixin, models.Model):
             models.Index(fields=["last_name", "first_name", "id"], name="employee_name_order"),
         ]
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(termination_date__isnull=True)
-                | models.Q(termination_date__gte=models.F("hire_date")),
+            DateRangeConstraint(
+                start="hire_date",
+                end="termination_date",
+                open_end=True,
                 name="employee_termination_after_hire",
+                violation_error_message="The termination date is before the hire date.",
             ),
             models.CheckConstraint(
                 condition=models.Q(contract_hours__gte=0) & models.Q(contract_hours__lte=168),

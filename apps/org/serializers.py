@@ -2,14 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
-from apps.core.codes import ErrorCode
 from apps.core.serializers import ContributedFieldsMixin, Contributions, StrictInputMixin
-from apps.fsm.serializers import AvailableTransitionsField
+from apps.fsm.serializers import WithAvailableTransitions
 from apps.org.models import Employee, OrgUnit, Position
+
+# The write shapes' fields; a read shape adds the org unit's summary right after its id.
+POSITION_FIELDS = (
+    "id",
+    "code",
+    "title",
+    "org_unit",
+    "weekly_hours",
+    "start_date",
+    "end_date",
+    "active",
+)
+EMPLOYEE_FIELDS = (
+    "id",
+    "employee_number",
+    "first_name",
+    "last_name",
+    "email",
+    "org_unit",
+    "contract_hours",
+    "hire_date",
+    "termination_date",
+    "state",
+    "user",
+)
+
+
+def _after_org_unit(fields: tuple[str, ...], *extra: str) -> tuple[str, ...]:
+    at = fields.index("org_unit") + 1
+    return (*fields[:at], *extra, *fields[at:])
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -19,12 +46,10 @@ class OrgUnitSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = ("id", "path")
 
 
-class OrgUnitWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
-    class Meta:
-        model = OrgUnit
-        # `path` is known (a client may send back what it read) but only the tree sets it.
-        fields = ("id", "code", "name", "parent", "active", "path")
-        read_only_fields = ("id", "path")
+# The read shape: `path` is known (a client may send back what it read) but only the tree sets
+# it. (No docstring: the schema keeps StrictInputMixin's.)
+class OrgUnitWriteSerializer(StrictInputMixin, OrgUnitSerializer):
+    pass
 
 
 class OrgUnitSummarySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -38,17 +63,7 @@ class PositionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Position
-        fields = (
-            "id",
-            "code",
-            "title",
-            "org_unit",
-            "org_unit_summary",
-            "weekly_hours",
-            "start_date",
-            "end_date",
-            "active",
-        )
+        fields = _after_org_unit(POSITION_FIELDS, "org_unit_summary")
         read_only_fields = fields
 
 
@@ -59,27 +74,8 @@ class PositionWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
 
     class Meta:
         model = Position
-        fields = (
-            "id",
-            "code",
-            "title",
-            "org_unit",
-            "weekly_hours",
-            "start_date",
-            "end_date",
-            "active",
-        )
+        fields = POSITION_FIELDS
         read_only_fields = ("id",)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
-        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"end_date": ["The end date is before the start date."]},
-                code=ErrorCode.END_BEFORE_START,
-            )
-        return attrs
 
 
 # The registration point through which higher apps add fields to every employee row (the
@@ -95,29 +91,12 @@ class EmployeeSerializer(ContributedFieldsMixin, serializers.ModelSerializer):  
 
     class Meta:
         model = Employee
-        fields = (
-            "id",
-            "employee_number",
-            "first_name",
-            "last_name",
-            "email",
-            "org_unit",
-            "org_unit_summary",
-            "contract_hours",
-            "hire_date",
-            "termination_date",
-            "state",
-            "user",
-        )
+        fields = _after_org_unit(EMPLOYEE_FIELDS, "org_unit_summary")
         read_only_fields = fields
 
 
-class EmployeeDetailSerializer(EmployeeSerializer):
-    available_transitions = AvailableTransitionsField()
-
-    class Meta(EmployeeSerializer.Meta):
-        fields = (*EmployeeSerializer.Meta.fields, "available_transitions")  # type: ignore[assignment]
-        read_only_fields = fields  # type: ignore[assignment]
+class EmployeeDetailSerializer(WithAvailableTransitions, EmployeeSerializer):
+    pass
 
 
 class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -127,27 +106,5 @@ class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
 
     class Meta:
         model = Employee
-        fields = (
-            "id",
-            "employee_number",
-            "first_name",
-            "last_name",
-            "email",
-            "org_unit",
-            "contract_hours",
-            "hire_date",
-            "termination_date",
-            "state",
-            "user",
-        )
+        fields = EMPLOYEE_FIELDS
         read_only_fields = ("id", "state")
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        hire = attrs.get("hire_date", getattr(self.instance, "hire_date", None))
-        end = attrs.get("termination_date", getattr(self.instance, "termination_date", None))
-        if hire and end and end < hire:
-            raise serializers.ValidationError(
-                {"termination_date": ["The termination date is before the hire date."]},
-                code=ErrorCode.END_BEFORE_START,
-            )
-        return attrs

@@ -8,20 +8,15 @@ from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
+from apps.core.codes import ErrorCode
 from apps.core.etag import check_if_match
 from apps.core.exceptions import ProblemError
+from apps.core.services import model_update, model_validate
 from apps.org.models import Employee, OrgUnit, Position
 
 
 def _locked(model: type[Any], pk: Any) -> Any:
     return model.objects.select_for_update(of=("self",)).get(pk=pk)
-
-
-def _apply(obj: Any, fields: dict[str, Any]) -> None:
-    for name, value in fields.items():
-        setattr(obj, name, value)
-    obj.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
-    obj.save()
 
 
 @transaction.atomic
@@ -47,11 +42,10 @@ def org_unit_update(*, unit: OrgUnit, if_match: str | None = None, **fields: Any
             # A ProblemError, not a ValidationError: field errors all share the code "invalid",
             # and clients need to tell a cycle apart.
             message = "An org unit cannot be moved under itself or its own subtree."
-            raise ProblemError(message, code="cycle", errors={"parent": [message]})
+            raise ProblemError(message, code=ErrorCode.CYCLE, errors={"parent": [message]})
     old_path = locked.path
     new_path = f"{new_parent.path if new_parent else '/'}{locked.pk}/"
-    locked.parent = new_parent
-    _apply(locked, fields)
+    model_update(instance=locked, data={**fields, "parent": new_parent})
     if new_path != old_path:
         # One UPDATE re-roots the whole subtree.
         OrgUnit.objects.filter(path__startswith=old_path).update(
@@ -65,7 +59,7 @@ def org_unit_update(*, unit: OrgUnit, if_match: str | None = None, **fields: Any
 def position_create(**fields: Any) -> Position:
     """A new position."""
     position = Position(**fields)
-    position.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    model_validate(position)
     position.save()
     return position
 
@@ -75,7 +69,7 @@ def position_update(*, position: Position, if_match: str | None = None, **fields
     """Change a position (If-Match honoured)."""
     locked = _locked(Position, position.pk)
     check_if_match(locked, if_match)
-    _apply(locked, fields)
+    model_update(instance=locked, data=fields)
     return locked
 
 
@@ -84,7 +78,7 @@ def employee_create(**fields: Any) -> Employee:
     """A new employee; they start as a candidate."""
     fields.pop("state", None)
     employee = Employee(**fields)
-    employee.full_clean(exclude=["state"], validate_unique=False, validate_constraints=False)
+    model_validate(employee)
     employee.save()
     return employee
 
@@ -95,5 +89,5 @@ def employee_update(*, employee: Employee, if_match: str | None = None, **fields
     fields.pop("state", None)
     locked = _locked(Employee, employee.pk)
     check_if_match(locked, if_match)
-    _apply(locked, fields)
+    model_update(instance=locked, data=fields)
     return locked

@@ -8,19 +8,24 @@ them is escaped by format_html.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from apps.reports.weeks import week_label
+from apps.reports.weeks import week_label, week_range, week_start
 
 FONT = "system-ui, -apple-system, Segoe UI, Roboto, sans-serif"
 INK = "#333333"
 MUTED = "#767676"
 RULE = "#d0d0d0"
+DEMAND_FILL = "#9e9e9e"  # what is asked for (required hours, an employee's supply)
+ASSIGNED_FILL = "#2166ac"
+
+CHART_WEEKS = 12  # change pages show this week and the next eleven
 
 
 def svg_document(
@@ -159,4 +164,30 @@ def week_bars(*, label: str, weeks: Sequence[dt.date], series: Sequence[Series])
         label=label,
         body=concat(parts),
         css_class="week-chart",
+    )
+
+
+def coming_weeks_chart(
+    *,
+    title: str,
+    weeks_of: Callable[[dt.date, dt.date], Iterable[Any]],
+    zero: Any,
+    series: Sequence[tuple[str, str, str]],
+    today: dt.date | None = None,
+) -> SafeString:
+    """`week_bars` of this week and the next CHART_WEEKS - 1, for an admin change page.
+
+    `weeks_of(first, last)` gives the rows (with `week_start`) of those weeks, `zero` stands for
+    a week without a row, and each series is (name, the row's attribute, fill).
+    """
+    first = week_start(today or dt.date.today())
+    weeks = week_range(first, first + dt.timedelta(weeks=CHART_WEEKS - 1))
+    by_week = {row.week_start: row for row in weeks_of(weeks[0], weeks[-1])}
+    rows = [by_week.get(monday, zero) for monday in weeks]
+    return week_bars(
+        label=f"{title}, {week_label(weeks[0])} to {week_label(weeks[-1])}",
+        weeks=weeks,
+        series=[
+            Series(name, [getattr(r, attr) for r in rows], fill) for name, attr, fill in series
+        ],
     )

@@ -1,18 +1,28 @@
-"""Query parameters and CSV downloads shared by the weekly report endpoints."""
+"""The weekly report endpoints' one shape: query parameters, a keys × weeks grid paged without
+computing other pages' rows, and the same rows as a CSV download."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
+from django.utils.decorators import method_decorator
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from apps.core.db import replica_reads
+from apps.core.pagination import CoverisPagination
+from apps.core.renderers import CSVRenderer, JSONRenderer
+from apps.core.serializers import ScopedRelationsMixin
+from apps.reports.grid import grid_response
 from apps.reports.weeks import WeekRangeSerializer, week_label, week_range
 
 
-class ReportQuerySerializer(WeekRangeSerializer):
-    """from / to, plus `format` (json or csv) that the renderer already used."""
+class ReportQuerySerializer(ScopedRelationsMixin, WeekRangeSerializer):
+    """from / to, plus `format` (json or csv) that the renderer already used; id parameters
+    are scoped to the caller (`scoped_relations`)."""
 
     format = serializers.ChoiceField(choices=["json", "csv"], required=False)
     page = serializers.IntegerField(required=False, min_value=1)
@@ -33,3 +43,55 @@ def csv_download(response: Response, name: str, params: dict[str, Any]) -> Respo
     first, last = week_label(params["from"]), week_label(params["to"])
     response["Content-Disposition"] = f'attachment; filename="{name}_{first}_{last}.csv"'
     return response
+
+
+class WeeklyReportView(APIView):
+    """GET a weekly report: one row per key (a position, an employee, an org unit) and week.
+
+    A report names its `query_serializer_class`, its `report_name` (the CSV file's), its
+    `csv_columns`, and implements `grid_keys` (every key the caller may see, in order) and
+    `grid_rows` (the rows of some of those keys, key by key, week by week). JSON pages over
+    the keys × weeks grid compute only the page's keys; `?format=csv` downloads all of it.
+    Reads run on the replica when there is one.
+    """
+
+    renderer_classes = [JSONRenderer, CSVRenderer]
+    pagination_class = CoverisPagination  # the JSON envelope grid_response writes
+    query_serializer_class: type[ReportQuerySerializer] = ReportQuerySerializer
+    report_name: str
+    csv_columns: tuple[str, ...]
+
+    @method_decorator(replica_reads)
+    def get(self, request: Request) -> Response:
+        query = self.query_serializer_class(data=request.query_params, context={"request": request})
+        query.is_valid(raise_exception=True)
+        params = dict(query.validated_data)
+        csv = wants_csv(request)
+        response = grid_response(
+            request,
+            self,
+            self.grid_keys(request, params),
+            len(params["weeks"]),
+            lambda keys: self.grid_rows(request, params, keys),
+            paginate=not csv,
+        )
+        return csv_download(response, self.report_name, params) if csv else response
+
+    def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:
+        raise NotImplementedError  # pragma: no cover
+
+    @staticmethod
+    def ids_asked_for(queryset: QuerySet[Any], params: dict[str, Any], key: str) -> list[Any]:
+        """The ids of `queryset` (rows with an `org_unit`), in id order: only `params[key]`
+        when the query names one, only the subtree of `params["org_unit"]` when it names one."""
+        queryset = queryset.order_by("id")
+        if params.get(key):
+            queryset = queryset.filter(pk=params[key].pk)
+        if params.get("org_unit"):
+            queryset = queryset.filter(org_unit__path__startswith=params["org_unit"].path)
+        return list(queryset.values_list("id", flat=True))
+
+    def grid_rows(
+        self, request: Request, params: dict[str, Any], keys: list[Any]
+    ) -> list[dict[str, Any]]:
+        raise NotImplementedError  # pragma: no cover

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.core.admin import register_inline
-from apps.fsm.admin import ReadOnlyLogAdmin
+from apps.fsm.admin import ReadOnlyAdmin
 from apps.org.models import Employee, Position
 from apps.tags import services
 from apps.tags.models import EmployeeTag, PositionTag, TagCatalog, TagChangeLog
@@ -229,11 +229,12 @@ class PositionTagAdmin(_ServiceWritesAdmin):
 
 
 @admin.register(TagChangeLog)
-class TagChangeLogAdmin(ReadOnlyLogAdmin):
-    list_display = ("at", "subject_type", "subject_id", "action", "tag", "actor", "reason")  # type: ignore[assignment]
-    list_filter = ("subject_type", "action", "tag__category")  # type: ignore[assignment]
-    search_fields = ("reason", "request_id", "hash", "tag__code")  # type: ignore[assignment]
-    list_select_related = ("tag", "actor")  # type: ignore[assignment]
+class TagChangeLogAdmin(ReadOnlyAdmin):
+    list_display = ("at", "subject_type", "subject_id", "action", "tag", "actor", "reason")
+    list_filter = ("subject_type", "action", "tag__category")
+    search_fields = ("reason", "request_id", "hash", "tag__code")
+    date_hierarchy = "at"
+    list_select_related = ("tag", "actor")
 
 
 # The employee and position pages (apps.org.admin) show their tags, saved through the services.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.core.constraints import DateRangeConstraint
 from apps.fsm.models import HashChainedLog
 from apps.org.scope import ScopedQuerySet, Visibility
 
@@ -59,10 +60,12 @@ class EmployeeTag(models.Model):
                 condition=models.Q(level__gte=1) & models.Q(level__lte=5),
                 name="employeetag_level_range",
             ),
-            models.CheckConstraint(
-                condition=models.Q(valid_until__isnull=True)
-                | models.Q(valid_until__gte=models.F("valid_from")),
+            DateRangeConstraint(
+                start="valid_from",
+                end="valid_until",
+                open_end=True,
                 name="employeetag_until_after_from",
+                violation_error_message="valid_until is before valid_from.",
             ),
         ]
 

@@ -7,7 +7,8 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.core.codes import ErrorCode
-from apps.core.serializers import StrictInputMixin
+from apps.core.serializers import ScopedRelationsMixin, StrictInputMixin
+from apps.org.selectors import employee_list, position_list
 from apps.tags.models import EmployeeTag, PositionTag, Requirement, TagCatalog, TagChangeLog
 
 TAG_FIELDS = ("id", "code", "label", "category", "description", "active")
@@ -66,11 +67,13 @@ class EmployeeTagSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 class EmployeeTagWriteSerializer(
     ImmutableOnUpdateMixin,
     StrictInputMixin,
+    ScopedRelationsMixin,
     serializers.ModelSerializer,  # type: ignore[type-arg]
 ):
     level = serializers.IntegerField(min_value=1, max_value=5)
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="", write_only=True)
     immutable_fields = ("employee", "tag")
+    scoped_relations = {"employee": employee_list}
 
     class Meta:
         model = EmployeeTag
@@ -78,25 +81,6 @@ class EmployeeTagWriteSerializer(
         read_only_fields = ("id",)
         # The service reports a duplicate (employee, tag, valid_from) as a 409 with its code.
         validators: list[Any] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            from apps.org.selectors import employee_list
-
-            self.fields["employee"].queryset = employee_list(user=request.user)  # type: ignore[attr-defined]
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs = super().validate(attrs)
-        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
-        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"valid_until": ["valid_until is before valid_from."]},
-                code=ErrorCode.END_BEFORE_START,
-            )
-        return attrs
 
 
 class PositionTagSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -111,26 +95,20 @@ class PositionTagSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 class PositionTagWriteSerializer(
     ImmutableOnUpdateMixin,
     StrictInputMixin,
+    ScopedRelationsMixin,
     serializers.ModelSerializer,  # type: ignore[type-arg]
 ):
     requirement = serializers.ChoiceField(choices=Requirement.choices, default=Requirement.REQUIRED)
     min_level = serializers.IntegerField(min_value=1, max_value=5, default=1)
     reason = serializers.CharField(max_length=2000, allow_blank=True, default="", write_only=True)
     immutable_fields = ("position", "tag")
+    scoped_relations = {"position": position_list}
 
     class Meta:
         model = PositionTag
         fields = ("id", "position", "tag", "requirement", "min_level", "reason")
         read_only_fields = ("id",)
         validators: list[Any] = []
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        request = self.context.get("request")
-        if request is not None:
-            from apps.org.selectors import position_list
-
-            self.fields["position"].queryset = position_list(user=request.user)  # type: ignore[attr-defined]
 
 
 class ReasonInputSerializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]

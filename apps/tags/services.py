@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from apps.core import request_id as request_ids
+from apps.core.codes import ErrorCode
 from apps.core.etag import check_if_match
 from apps.core.exceptions import Conflict, ProblemError
+from apps.core.services import model_update, model_validate
 from apps.org.models import Employee, Position
 from apps.tags.models import (
     EmployeeTag,
@@ -28,35 +31,6 @@ from apps.users.models import User
 
 EMPLOYEE_TAG_FIELDS = ("level", "valid_from", "valid_until")
 POSITION_TAG_FIELDS = ("requirement", "min_level")
-
-
-def _actor(actor: User | AnonymousUser | None) -> Any:
-    return actor if getattr(actor, "pk", None) else None
-
-
-def _log(
-    *,
-    subject_type: str,
-    subject_id: int,
-    action: str,
-    tag: TagCatalog,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    reason: str,
-    actor: User | AnonymousUser | None,
-) -> TagChangeLog:
-    row: TagChangeLog = TagChangeLog.append(
-        subject_type=subject_type,
-        subject_id=subject_id,
-        action=action,
-        tag=tag,
-        before=before,
-        after=after,
-        reason=reason,
-        request_id=request_ids.get(),
-        actor=_actor(actor),
-    )
-    return row
 
 
 def employee_tag_snapshot(row: EmployeeTag, tag: TagCatalog) -> dict[str, Any]:
@@ -85,13 +59,7 @@ def position_tag_snapshot(row: PositionTag, tag: TagCatalog) -> dict[str, Any]:
 def _check_level(level: int, field: str) -> None:
     if not 1 <= int(level) <= 5:
         message = "Levels run from 1 to 5."
-        raise ProblemError(message, code="invalid_level", errors={field: [message]})
-
-
-def _check_period(valid_from: dt.date, valid_until: dt.date | None) -> None:
-    if valid_until is not None and valid_until < valid_from:
-        message = "valid_until is before valid_from."
-        raise ProblemError(message, code="end_before_start", errors={"valid_until": [message]})
+        raise ProblemError(message, code=ErrorCode.INVALID_LEVEL, errors={field: [message]})
 
 
 def _check_attachable(tag: TagCatalog) -> TagCatalog:
@@ -101,7 +69,7 @@ def _check_attachable(tag: TagCatalog) -> TagCatalog:
     if not locked.active:
         raise Conflict(
             f"The tag {locked.code} is inactive and cannot be attached.",
-            code="inactive_tag",
+            code=ErrorCode.INACTIVE_TAG,
             tag=locked.code,
         )
     return locked
@@ -124,7 +92,7 @@ def tag_catalog_create(
     tag = TagCatalog(
         code=code, label=label, category=category, description=description, active=active
     )
-    tag.full_clean(validate_unique=False, validate_constraints=False)
+    model_validate(tag)
     tag.save()
     return tag
 
@@ -140,58 +108,174 @@ def tag_catalog_update(
     """Change a catalogue tag (If-Match honoured); deactivating one keeps its attachments."""
     locked: TagCatalog = TagCatalog.objects.select_for_update(of=("self",)).get(pk=tag.pk)
     check_if_match(locked, if_match)
-    changed = [name for name, value in fields.items() if getattr(locked, name) != value]
-    if not changed:
-        return locked
-    for name in changed:
-        setattr(locked, name, fields[name])
-    locked.full_clean(validate_unique=False, validate_constraints=False)
-    locked.save(update_fields=[*changed, "updated_at"])
+    model_update(instance=locked, data=fields)
     return locked
 
 
-# --- shared by employee and position tags ---------------------------------------------------------
+# --- employees' and positions' tags: one path, two kinds ----------------------------------------
 
 
-def _locked_attachment(model: type[Any], pk: int) -> Any:
+@dataclass(frozen=True)
+class Attachments:
+    """What differs between employees' tags and positions' tags; add, change and remove are
+    the same for both."""
+
+    model: type[EmployeeTag] | type[PositionTag]
+    subject: SubjectType  # also the attachment's field naming what holds the tag
+    subject_model: type[Employee] | type[Position]
+    fields: tuple[str, ...]  # what a change may set
+    level: str  # the field holding a level (1-5)
+    key: tuple[str, ...]  # with the subject, what one attachment is unique by
+    snapshot: Callable[[Any, TagCatalog], dict[str, Any]]
+    duplicate: Callable[[dict[str, Any]], str]  # the 409's message, given the key's values
+    immutable: str  # the 400's message for a change of the subject or the tag
+
+    def subject_id(self, row: Any) -> int:
+        return int(getattr(row, f"{self.subject}_id"))
+
+
+EMPLOYEE_TAGS = Attachments(
+    model=EmployeeTag,
+    subject=SubjectType.EMPLOYEE,
+    subject_model=Employee,
+    fields=EMPLOYEE_TAG_FIELDS,
+    level="level",
+    key=("tag", "valid_from"),
+    snapshot=employee_tag_snapshot,
+    immutable="The employee and the tag of an employee tag cannot be changed.",
+    duplicate=lambda key: (
+        f"The employee already holds {key['tag'].code} from {key['valid_from'].isoformat()}."
+    ),
+)
+POSITION_TAGS = Attachments(
+    model=PositionTag,
+    subject=SubjectType.POSITION,
+    subject_model=Position,
+    fields=POSITION_TAG_FIELDS,
+    level="min_level",
+    key=("tag",),
+    snapshot=position_tag_snapshot,
+    immutable="The position and the tag of a position tag cannot be changed.",
+    duplicate=lambda key: (
+        f"The position already lists {key['tag'].code}; change that entry instead."
+    ),
+)
+
+
+def _lock_subject(kind: Attachments, subject_id: int) -> None:
+    # The subject's row lock orders the subject's tag chain.
+    kind.subject_model.objects.select_for_update(of=("self",)).filter(pk=subject_id).first()
+
+
+def _locked_attachment(kind: Attachments, pk: int) -> Any:
     """The attachment row, locked, with its catalogue tag; None when it is gone."""
-    return model.objects.select_for_update(of=("self",)).select_related("tag").filter(pk=pk).first()
-
-
-def _detach(
-    *,
-    model: type[Any],
-    pk: int,
-    subject_type: str,
-    subject_id: int,
-    snapshot: Callable[[Any, TagCatalog], dict[str, Any]],
-    reason: str,
-    actor: User | AnonymousUser | None,
-) -> None:
-    """Delete an attachment and log what it was (the caller holds the subject's lock)."""
-    locked = _locked_attachment(model, pk)
-    if locked is None:
-        return  # removed meanwhile: nothing left to do (and nothing to log twice)
-    before = snapshot(locked, locked.tag)
-    locked.delete()
-    _log(
-        subject_type=subject_type,
-        subject_id=subject_id,
-        action=TagAction.REMOVE,
-        tag=locked.tag,
-        before=before,
-        after=None,
-        reason=reason,
-        actor=actor,
+    return (
+        kind.model.objects.select_for_update(of=("self",))
+        .select_related("tag")
+        .filter(pk=pk)
+        .first()
     )
 
 
+def _check_unique(kind: Attachments, subject_id: int, key: dict[str, Any], pk: Any) -> None:
+    """409 when another attachment of the subject has the same key (the caller holds the
+    subject's lock, so two concurrent adds cannot both pass)."""
+    others = kind.model.objects.filter(**{f"{kind.subject}_id": subject_id}, **key)
+    if others.exclude(pk=pk).exists():
+        raise Conflict(kind.duplicate(key), code=ErrorCode.DUPLICATE_TAG)
+
+
+def _log(
+    kind: Attachments,
+    row: Any,
+    action: str,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    reason: str,
+    actor: Any,
+) -> None:
+    """The TagChangeLog row of an add, change or remove (the caller holds the subject's lock)."""
+    TagChangeLog.append(
+        subject_type=kind.subject,
+        subject_id=kind.subject_id(row),
+        action=action,
+        tag=row.tag,
+        before=before,
+        after=after,
+        reason=reason,
+        request_id=request_ids.get(),
+        actor=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+def _attach(
+    kind: Attachments, *, subject: Any, tag: TagCatalog, reason: str, actor: Any, **values: Any
+) -> Any:
+    """Attach an active tag to `subject` (logged)."""
+    _lock_subject(kind, subject.pk)
+    tag = _check_attachable(tag)
+    _check_level(values[kind.level], kind.level)
+    row = kind.model(**{kind.subject: subject, "tag": tag, **values})
+    model_validate(row)
+    _check_unique(kind, subject.pk, {name: getattr(row, name) for name in kind.key}, None)
+    row.save()
+    _log(
+        kind,
+        row,
+        TagAction.ADD,
+        before=None,
+        after=kind.snapshot(row, tag),
+        reason=reason,
+        actor=actor,
+    )
+    return row
+
+
+def _change(
+    kind: Attachments,
+    attachment: Any,
+    *,
+    if_match: str | None,
+    reason: str,
+    actor: Any,
+    fields: dict[str, Any],
+) -> Any:
+    """Change an attachment's own fields (If-Match honoured; logged when something changes)."""
+    unknown = sorted(set(fields) - set(kind.fields))
+    if unknown:
+        errors = {name: [kind.immutable] for name in unknown}
+        raise ProblemError(kind.immutable, code=ErrorCode.IMMUTABLE, errors=errors)
+    subject_id = kind.subject_id(attachment)
+    _lock_subject(kind, subject_id)
+    locked = _locked_attachment(kind, attachment.pk)
+    if locked is None:
+        raise kind.model.DoesNotExist
+    check_if_match(locked, if_match)
+    if kind.level in fields:
+        _check_level(fields[kind.level], kind.level)
+    key = {name: fields.get(name, getattr(locked, name)) for name in kind.key}
+    if any(key[name] != getattr(locked, name) for name in kind.key):
+        _check_unique(kind, subject_id, key, locked.pk)
+    before = kind.snapshot(locked, locked.tag)
+    if model_update(instance=locked, fields=kind.fields, data=fields):
+        after = kind.snapshot(locked, locked.tag)
+        _log(kind, locked, TagAction.CHANGE, before=before, after=after, reason=reason, actor=actor)
+    return locked
+
+
+def _detach(kind: Attachments, attachment: Any, *, reason: str, actor: Any) -> None:
+    """Delete an attachment and log what it was."""
+    _lock_subject(kind, kind.subject_id(attachment))
+    locked = _locked_attachment(kind, attachment.pk)
+    if locked is None:
+        return  # removed meanwhile: nothing left to do (and nothing to log twice)
+    before = kind.snapshot(locked, locked.tag)
+    locked.delete()
+    _log(kind, locked, TagAction.REMOVE, before=before, after=None, reason=reason, actor=actor)
+
+
 # --- employees' tags -----------------------------------------------------------------------------
-
-
-def _lock_employee(employee_id: int) -> None:
-    # The employee's row lock orders the employee's tag chain.
-    Employee.objects.select_for_update(of=("self",)).filter(pk=employee_id).first()
 
 
 @transaction.atomic
@@ -206,27 +290,15 @@ def employee_tag_add(
     actor: User | AnonymousUser | None,
 ) -> EmployeeTag:
     """Attach an active catalogue tag to an employee at a level, for a period (logged)."""
-    _lock_employee(employee.pk)
-    tag = _check_attachable(tag)
-    _check_level(level, "level")
-    _check_period(valid_from, valid_until)
-    if EmployeeTag.objects.filter(employee=employee, tag=tag, valid_from=valid_from).exists():
-        raise Conflict(
-            f"The employee already holds {tag.code} from {valid_from.isoformat()}.",
-            code="duplicate_tag",
-        )
-    row = EmployeeTag.objects.create(
-        employee=employee, tag=tag, level=level, valid_from=valid_from, valid_until=valid_until
-    )
-    _log(
-        subject_type=SubjectType.EMPLOYEE,
-        subject_id=employee.pk,
-        action=TagAction.ADD,
+    row: EmployeeTag = _attach(
+        EMPLOYEE_TAGS,
+        subject=employee,
         tag=tag,
-        before=None,
-        after=employee_tag_snapshot(row, tag),
         reason=reason,
         actor=actor,
+        level=level,
+        valid_from=valid_from,
+        valid_until=valid_until,
     )
     return row
 
@@ -241,47 +313,10 @@ def employee_tag_change(
     **fields: Any,
 ) -> EmployeeTag:
     """Change an employee tag's level or validity (If-Match honoured; logged when it changes)."""
-    unknown = sorted(set(fields) - set(EMPLOYEE_TAG_FIELDS))
-    if unknown:
-        message = "The employee and the tag of an employee tag cannot be changed."
-        raise ProblemError(message, code="immutable", errors={n: [message] for n in unknown})
-    _lock_employee(employee_tag.employee_id)
-    locked: EmployeeTag | None = _locked_attachment(EmployeeTag, employee_tag.pk)
-    if locked is None:
-        raise EmployeeTag.DoesNotExist
-    check_if_match(locked, if_match)
-    changed = [name for name, value in fields.items() if getattr(locked, name) != value]
-    if not changed:
-        return locked
-    before = employee_tag_snapshot(locked, locked.tag)
-    for name in changed:
-        setattr(locked, name, fields[name])
-    _check_level(locked.level, "level")
-    _check_period(locked.valid_from, locked.valid_until)
-    if (
-        "valid_from" in changed
-        and EmployeeTag.objects.filter(
-            employee_id=locked.employee_id, tag_id=locked.tag_id, valid_from=locked.valid_from
-        )
-        .exclude(pk=locked.pk)
-        .exists()
-    ):
-        raise Conflict(
-            f"The employee already holds {locked.tag.code} from {locked.valid_from.isoformat()}.",
-            code="duplicate_tag",
-        )
-    locked.save(update_fields=[*changed, "updated_at"])
-    _log(
-        subject_type=SubjectType.EMPLOYEE,
-        subject_id=locked.employee_id,
-        action=TagAction.CHANGE,
-        tag=locked.tag,
-        before=before,
-        after=employee_tag_snapshot(locked, locked.tag),
-        reason=reason,
-        actor=actor,
+    row: EmployeeTag = _change(
+        EMPLOYEE_TAGS, employee_tag, if_match=if_match, reason=reason, actor=actor, fields=fields
     )
-    return locked
+    return row
 
 
 @transaction.atomic
@@ -289,24 +324,10 @@ def employee_tag_remove(
     *, employee_tag: EmployeeTag, reason: str = "", actor: User | AnonymousUser | None
 ) -> None:
     """Detach a tag from an employee (logged with what it was)."""
-    _lock_employee(employee_tag.employee_id)
-    _detach(
-        model=EmployeeTag,
-        pk=employee_tag.pk,
-        subject_type=SubjectType.EMPLOYEE,
-        subject_id=employee_tag.employee_id,
-        snapshot=employee_tag_snapshot,
-        reason=reason,
-        actor=actor,
-    )
+    _detach(EMPLOYEE_TAGS, employee_tag, reason=reason, actor=actor)
 
 
 # --- positions' tags -----------------------------------------------------------------------------
-
-
-def _lock_position(position_id: int) -> None:
-    # The position's row lock orders the position's tag chain.
-    Position.objects.select_for_update(of=("self",)).filter(pk=position_id).first()
 
 
 @transaction.atomic
@@ -320,26 +341,14 @@ def position_tag_add(
     actor: User | AnonymousUser | None,
 ) -> PositionTag:
     """Require (or prefer) an active catalogue tag on a position at a minimum level (logged)."""
-    _lock_position(position.pk)
-    tag = _check_attachable(tag)
-    _check_level(min_level, "min_level")
-    if PositionTag.objects.filter(position=position, tag=tag).exists():
-        raise Conflict(
-            f"The position already lists {tag.code}; change that entry instead.",
-            code="duplicate_tag",
-        )
-    row = PositionTag.objects.create(
-        position=position, tag=tag, requirement=requirement, min_level=min_level
-    )
-    _log(
-        subject_type=SubjectType.POSITION,
-        subject_id=position.pk,
-        action=TagAction.ADD,
+    row: PositionTag = _attach(
+        POSITION_TAGS,
+        subject=position,
         tag=tag,
-        before=None,
-        after=position_tag_snapshot(row, tag),
         reason=reason,
         actor=actor,
+        requirement=requirement,
+        min_level=min_level,
     )
     return row
 
@@ -354,34 +363,10 @@ def position_tag_change(
     **fields: Any,
 ) -> PositionTag:
     """Change whether a position requires or prefers a tag, or the minimum level (logged)."""
-    unknown = sorted(set(fields) - set(POSITION_TAG_FIELDS))
-    if unknown:
-        message = "The position and the tag of a position tag cannot be changed."
-        raise ProblemError(message, code="immutable", errors={n: [message] for n in unknown})
-    _lock_position(position_tag.position_id)
-    locked: PositionTag | None = _locked_attachment(PositionTag, position_tag.pk)
-    if locked is None:
-        raise PositionTag.DoesNotExist
-    check_if_match(locked, if_match)
-    changed = [name for name, value in fields.items() if getattr(locked, name) != value]
-    if not changed:
-        return locked
-    before = position_tag_snapshot(locked, locked.tag)
-    for name in changed:
-        setattr(locked, name, fields[name])
-    _check_level(locked.min_level, "min_level")
-    locked.save(update_fields=[*changed, "updated_at"])
-    _log(
-        subject_type=SubjectType.POSITION,
-        subject_id=locked.position_id,
-        action=TagAction.CHANGE,
-        tag=locked.tag,
-        before=before,
-        after=position_tag_snapshot(locked, locked.tag),
-        reason=reason,
-        actor=actor,
+    row: PositionTag = _change(
+        POSITION_TAGS, position_tag, if_match=if_match, reason=reason, actor=actor, fields=fields
     )
-    return locked
+    return row
 
 
 @transaction.atomic
@@ -389,13 +374,4 @@ def position_tag_remove(
     *, position_tag: PositionTag, reason: str = "", actor: User | AnonymousUser | None
 ) -> None:
     """Drop a tag from a position's requirements (logged with what it was)."""
-    _lock_position(position_tag.position_id)
-    _detach(
-        model=PositionTag,
-        pk=position_tag.pk,
-        subject_type=SubjectType.POSITION,
-        subject_id=position_tag.position_id,
-        snapshot=position_tag_snapshot,
-        reason=reason,
-        actor=actor,
-    )
+    _detach(POSITION_TAGS, position_tag, reason=reason, actor=actor)

@@ -9,6 +9,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.core.services import model_update
 from apps.users.models import User
 
 
@@ -73,15 +74,14 @@ def user_update(
     *, user: User, password: str | None = None, scope: list[Any] | None = None, **fields: Any
 ) -> User:
     """Change an account's fields, password or manager scope."""
-    for name, value in fields.items():
-        setattr(user, name, value)
     if "role" in fields:
-        user.is_staff = user.role == "admin"
-        if user.role != "manager":
-            user.scope.clear()
+        fields["is_staff"] = fields["role"] == "admin"
+    model_update(instance=user, data=fields)
+    if "role" in fields and user.role != "manager":
+        user.scope.clear()
     if password:
         user.set_password(password)
-    user.save()
+        user.save(update_fields=["password"])
     if scope is not None:
         user.scope.set(scope)
     if fields.get("is_active") is False:

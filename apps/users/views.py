@@ -65,13 +65,29 @@ def _delete_auth_cookies(response: Response) -> None:
     response.delete_cookie(conf["REFRESH"], path=conf["REFRESH_PATH"], samesite=conf["SAMESITE"])
 
 
-def _authenticate(request: Request, data: dict[str, str]) -> User:
-    user = authenticate(request._request, username=data["email"], password=data["password"])
+def _log_in(request: Request) -> tuple[User, RefreshToken]:
+    """The user of the email and password in the body, and a new refresh token for them."""
+    data = LoginInputSerializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    email, password = data.validated_data["email"], data.validated_data["password"]
+    user: User | None = authenticate(request._request, username=email, password=password)  # type: ignore[assignment]
     if user is None or not user.is_active:
         raise AuthenticationFailed(
             "Email or password is wrong.", code=ErrorCode.INVALID_CREDENTIALS
         )
-    return user  # type: ignore[return-value]
+    return user, services.tokens_issue(user=user)
+
+
+def _cookie_response(user: User, refresh: RefreshToken) -> Response:
+    """The cookie flow's answer: the user in the body, the tokens in HttpOnly cookies."""
+    response = Response({"user": UserSerializer(user).data})
+    _set_auth_cookies(response, refresh)
+    return response
+
+
+def _token_pair(refresh: RefreshToken) -> Response:
+    """The bearer flow's answer: both tokens in the body."""
+    return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
 
 
 class AuthView(APIView):
@@ -108,44 +124,42 @@ class LoginView(AuthView):
     )
     def post(self, request: Request) -> Response:
         enforce_csrf(request)
-        data = LoginInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = _authenticate(request, data.validated_data)
-        refresh = services.tokens_issue(user=user)
+        user, refresh = _log_in(request)
         rotate_token(request._request)  # a new CSRF secret for the new session
-        response = Response({"user": UserSerializer(user).data})
-        _set_auth_cookies(response, refresh)
-        return response
+        return _cookie_response(user, refresh)
 
 
-class RefreshView(AuthView):
+class RefreshCookieView(AuthView):
+    """Base of refresh/ and logout/: CSRF-checked, no body, the refresh token from its cookie
+    (which only /api/v1/auth/ requests carry)."""
+
+    def refresh_cookie(self, request: Request) -> str | None:
+        enforce_csrf(request)
+        reject_body(request)
+        return request.COOKIES.get(settings.AUTH_COOKIES["REFRESH"])
+
+
+class RefreshView(RefreshCookieView):
     """POST refresh/: rotates both cookies; the old refresh token is blacklisted."""
 
     throttle_scope = "refresh"
 
     @extend_schema(request=None, responses={200: UserSerializer}, summary="Rotate the cookies")
     def post(self, request: Request) -> Response:
-        enforce_csrf(request)
-        reject_body(request)
-        raw = request.COOKIES.get(settings.AUTH_COOKIES["REFRESH"])
+        raw = self.refresh_cookie(request)
         if not raw:
             raise NotAuthenticated("No refresh token cookie.", code=ErrorCode.NO_REFRESH_TOKEN)
-        user, refresh = services.tokens_rotate(raw_refresh=raw)
-        response = Response({"user": UserSerializer(user).data})
-        _set_auth_cookies(response, refresh)
-        return response
+        return _cookie_response(*services.tokens_rotate(raw_refresh=raw))
 
 
-class LogoutView(AuthView):
+class LogoutView(RefreshCookieView):
     """POST logout/: blacklists the refresh token and deletes the cookies."""
 
     throttle_scope = "logout"
 
     @extend_schema(request=None, responses={204: None}, summary="Log out")
     def post(self, request: Request) -> Response:
-        enforce_csrf(request)
-        reject_body(request)
-        raw = request.COOKIES.get(settings.AUTH_COOKIES["REFRESH"])
+        raw = self.refresh_cookie(request)
         if raw:
             services.tokens_revoke(raw_refresh=raw)
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -174,11 +188,8 @@ class TokenObtainView(AuthView):
         summary="Obtain bearer tokens",
     )
     def post(self, request: Request) -> Response:
-        data = LoginInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = _authenticate(request, data.validated_data)
-        refresh = services.tokens_issue(user=user)
-        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+        _, refresh = _log_in(request)
+        return _token_pair(refresh)
 
 
 class TokenRefreshView(AuthView):
@@ -195,7 +206,7 @@ class TokenRefreshView(AuthView):
         data = RefreshInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         _, refresh = services.tokens_rotate(raw_refresh=data.validated_data["refresh"])
-        return Response({"access": str(refresh.access_token), "refresh": str(refresh)})
+        return _token_pair(refresh)
 
 
 @extend_schema(responses=UserSerializer)

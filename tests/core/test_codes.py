@@ -107,12 +107,10 @@ def test_every_code_set_in_apps_is_an_error_code():
 
 
 def test_codes_are_set_through_the_enum():
-    # services.py files keep their literals (all of them ErrorCode values, see above) until
-    # the change of their update logic under way elsewhere has landed: then they go too.
     literals = [
         (place, _literal(expression))
         for place, expression in _code_sites()
-        if _literal(expression) is not None and not place.split(":")[0].endswith("services.py")
+        if _literal(expression) is not None
     ]
     assert literals == []
     references = [

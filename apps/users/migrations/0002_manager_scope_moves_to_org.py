@@ -1,5 +1,5 @@
 # The manager scope (ManagerScope and User.scope) moves to the org app (apps.org.models), whose
-# concept it is. State only: the table is renamed by org.0004_manager_scope.
+# concept it is. State only: the table is renamed by org.0005_manager_scope.
 from django.db import migrations
 
 

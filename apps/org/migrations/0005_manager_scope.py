@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("org", "0003_employee_name_order"),
+        ("org", "0004_date_range_constraints"),
         ("users", "0002_manager_scope_moves_to_org"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
