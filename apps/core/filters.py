@@ -8,7 +8,6 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
-from django_filters.filters import QuerySetRequestMixin
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import get_model_field
 from rest_framework import filters
@@ -55,21 +54,12 @@ def _names_filter(param: str, filters: Any) -> bool:
     return any(param == name or param.startswith(f"{name}_") for name in filters)
 
 
-def _restrict_choices(item: Any, request: Any) -> None:
-    """An object filter (`?org_unit=ID`) accepts only objects the caller may see, so an id
-    outside their scope is refused exactly like an id that does not exist."""
-    choices = item.get_queryset(request)
-    if hasattr(choices, "visible_to"):
-        item.queryset = choices.visible_to(request.user)
-
-
 class FilterBackend(DjangoFilterBackend):
     """DEFAULT_FILTER_BACKENDS' django-filter backend: a filter value of the wrong type is a 400.
 
     Booleans take true/false only (see StrictNullBooleanField); a NumberFilter on an integer
     column takes whole numbers only (django-filter reads `?level=2.5` as a decimal, matching
-    nothing, where the schema promises an integer). An object filter offers only the objects
-    the caller may see (`visible_to`)."""
+    nothing, where the schema promises an integer)."""
 
     def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
         # A request naming none of the filters (the common first page) gets the queryset as it
@@ -93,8 +83,6 @@ class FilterBackend(DjangoFilterBackend):
                     model, item.field_name
                 ):
                     item.field_class = forms.IntegerField
-                elif isinstance(item, QuerySetRequestMixin):
-                    _restrict_choices(item, request)
         return filterset
 
 

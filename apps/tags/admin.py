@@ -3,7 +3,9 @@ the services, so it is logged with the admin as the actor), and the read-only ch
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin
@@ -54,59 +56,62 @@ class PositionTagInline(admin.TabularInline):  # type: ignore[type-arg]
     ordering = ("requirement", "tag__code")
 
 
-def _save_employee_tags(request: HttpRequest, employee: Any, formset: Any) -> None:
-    """The employee page's tag rows, through the tag services (logged, the admin as actor)."""
-    formset.save(commit=False)  # fills deleted_objects / changed_objects / new_objects
-    actor = request.user
-    for row in formset.deleted_objects:
-        services.employee_tag_remove(employee_tag=row, reason=ADMIN_REASON, actor=actor)
-    for inline_form in formset.forms:
-        instance = inline_form.instance
-        if inline_form in formset.deleted_forms or not inline_form.has_changed():
-            continue
-        if instance.pk is None:
-            instance.pk = services.employee_tag_add(
-                employee=employee,
-                tag=inline_form.cleaned_data["tag"],
-                level=inline_form.cleaned_data["level"],
-                valid_from=inline_form.cleaned_data["valid_from"],
-                valid_until=inline_form.cleaned_data.get("valid_until"),
-                reason=ADMIN_REASON,
-                actor=actor,
-            ).pk
-        else:
-            fields = _changed(inline_form, services.EMPLOYEE_TAG_FIELDS)
-            if fields:
-                services.employee_tag_change(
-                    employee_tag=instance, reason=ADMIN_REASON, actor=actor, **fields
-                )
+@dataclass(frozen=True)
+class _TagRows:
+    """Employees' or positions' tags as the admin writes them: through the tag services
+    (logged, the admin as the actor), never by saving the rows directly."""
+
+    kind: services.Attachments
+    add_fields: tuple[str, ...]  # what an addition sets, besides the subject and the tag
+    add: Callable[..., Any]
+    change: Callable[..., Any]
+    remove: Callable[..., Any]
+    row: str  # the services' keyword for one attachment
+
+    def added(self, subject: Any, data: dict[str, Any], actor: Any) -> Any:
+        values = {name: data.get(name) for name in self.add_fields}
+        values[str(self.kind.subject)] = subject
+        return self.add(tag=data["tag"], reason=ADMIN_REASON, actor=actor, **values)
+
+    def changed(self, row: Any, form: forms.ModelForm, actor: Any) -> None:  # type: ignore[type-arg]
+        fields = _changed(form, self.kind.fields)
+        if fields:
+            self.change(**{self.row: row}, reason=ADMIN_REASON, actor=actor, **fields)
+
+    def removed(self, row: Any, actor: Any) -> None:
+        self.remove(**{self.row: row}, reason=ADMIN_REASON, actor=actor)
+
+    def save_inline(self, request: HttpRequest, subject: Any, formset: Any) -> None:
+        """The subject page's inline rows (apps.core.admin.register_inline's `save`)."""
+        formset.save(commit=False)  # fills deleted_objects / changed_objects / new_objects
+        for row in formset.deleted_objects:
+            self.removed(row, request.user)
+        for inline_form in formset.forms:
+            if inline_form in formset.deleted_forms or not inline_form.has_changed():
+                continue
+            if inline_form.instance.pk is None:
+                added = self.added(subject, inline_form.cleaned_data, request.user)
+                inline_form.instance.pk = added.pk
+            else:
+                self.changed(inline_form.instance, inline_form, request.user)
 
 
-def _save_position_tags(request: HttpRequest, position: Any, formset: Any) -> None:
-    """The position page's tag rows, through the tag services."""
-    formset.save(commit=False)
-    actor = request.user
-    for row in formset.deleted_objects:
-        services.position_tag_remove(position_tag=row, reason=ADMIN_REASON, actor=actor)
-    for inline_form in formset.forms:
-        instance = inline_form.instance
-        if inline_form in formset.deleted_forms or not inline_form.has_changed():
-            continue
-        if instance.pk is None:
-            instance.pk = services.position_tag_add(
-                position=position,
-                tag=inline_form.cleaned_data["tag"],
-                requirement=inline_form.cleaned_data["requirement"],
-                min_level=inline_form.cleaned_data["min_level"],
-                reason=ADMIN_REASON,
-                actor=actor,
-            ).pk
-        else:
-            fields = _changed(inline_form, services.POSITION_TAG_FIELDS)
-            if fields:
-                services.position_tag_change(
-                    position_tag=instance, reason=ADMIN_REASON, actor=actor, **fields
-                )
+EMPLOYEE_TAG_ROWS = _TagRows(
+    kind=services.EMPLOYEE_TAGS,
+    add_fields=("level", "valid_from", "valid_until"),
+    add=services.employee_tag_add,
+    change=services.employee_tag_change,
+    remove=services.employee_tag_remove,
+    row="employee_tag",
+)
+POSITION_TAG_ROWS = _TagRows(
+    kind=services.POSITION_TAGS,
+    add_fields=("requirement", "min_level"),
+    add=services.position_tag_add,
+    change=services.position_tag_change,
+    remove=services.position_tag_remove,
+    row="position_tag",
+)
 
 
 @admin.register(TagCatalog)
@@ -152,8 +157,24 @@ class ExpiryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _ServiceWritesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class _TagRowsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Standalone lists of employee / position tags; edits go through the services."""
+
+    rows: ClassVar[_TagRows]
+    form = TagChoiceForm
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return (self.rows.kind.subject, "tag") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            self.rows.changed(obj, form, request.user)
+        else:
+            subject = form.cleaned_data[self.rows.kind.subject]
+            obj.pk = self.rows.added(subject, form.cleaned_data, request.user).pk
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        self.rows.removed(obj, request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         for obj in queryset:
@@ -161,8 +182,8 @@ class _ServiceWritesAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(EmployeeTag)
-class EmployeeTagAdmin(_ServiceWritesAdmin):
-    form = TagChoiceForm
+class EmployeeTagAdmin(_TagRowsAdmin):
+    rows = EMPLOYEE_TAG_ROWS
     list_display = ("employee", "tag", "level", "valid_from", "valid_until")
     list_filter = ("tag__category", "level", ExpiryFilter, "tag")
     search_fields = ("employee__employee_number", "employee__last_name", "tag__code", "tag__label")
@@ -170,62 +191,15 @@ class EmployeeTagAdmin(_ServiceWritesAdmin):
     list_select_related = ("employee", "tag")
     date_hierarchy = "valid_from"
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return ("employee", "tag") if obj is not None else ()
-
-    def save_model(self, request: HttpRequest, obj: EmployeeTag, form: Any, change: bool) -> None:
-        if change:
-            fields = _changed(form, services.EMPLOYEE_TAG_FIELDS)
-            saved = services.employee_tag_change(
-                employee_tag=obj, reason=ADMIN_REASON, actor=request.user, **fields
-            )
-        else:
-            saved = services.employee_tag_add(
-                employee=form.cleaned_data["employee"],
-                tag=form.cleaned_data["tag"],
-                level=form.cleaned_data["level"],
-                valid_from=form.cleaned_data["valid_from"],
-                valid_until=form.cleaned_data.get("valid_until"),
-                reason=ADMIN_REASON,
-                actor=request.user,
-            )
-        obj.pk = saved.pk
-
-    def delete_model(self, request: HttpRequest, obj: EmployeeTag) -> None:
-        services.employee_tag_remove(employee_tag=obj, reason=ADMIN_REASON, actor=request.user)
-
 
 @admin.register(PositionTag)
-class PositionTagAdmin(_ServiceWritesAdmin):
-    form = TagChoiceForm
+class PositionTagAdmin(_TagRowsAdmin):
+    rows = POSITION_TAG_ROWS
     list_display = ("position", "tag", "requirement", "min_level")
     list_filter = ("requirement", "tag__category", "min_level", "tag")
     search_fields = ("position__code", "position__title", "tag__code", "tag__label")
     autocomplete_fields = ("position", "tag")
     list_select_related = ("position", "tag")
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        return ("position", "tag") if obj is not None else ()
-
-    def save_model(self, request: HttpRequest, obj: PositionTag, form: Any, change: bool) -> None:
-        if change:
-            fields = _changed(form, services.POSITION_TAG_FIELDS)
-            saved = services.position_tag_change(
-                position_tag=obj, reason=ADMIN_REASON, actor=request.user, **fields
-            )
-        else:
-            saved = services.position_tag_add(
-                position=form.cleaned_data["position"],
-                tag=form.cleaned_data["tag"],
-                requirement=form.cleaned_data["requirement"],
-                min_level=form.cleaned_data["min_level"],
-                reason=ADMIN_REASON,
-                actor=request.user,
-            )
-        obj.pk = saved.pk
-
-    def delete_model(self, request: HttpRequest, obj: PositionTag) -> None:
-        services.position_tag_remove(position_tag=obj, reason=ADMIN_REASON, actor=request.user)
 
 
 @admin.register(TagChangeLog)
@@ -238,5 +212,5 @@ class TagChangeLogAdmin(ReadOnlyAdmin):
 
 
 # The employee and position pages (apps.org.admin) show their tags, saved through the services.
-register_inline(Employee, EmployeeTagInline, save=_save_employee_tags)
-register_inline(Position, PositionTagInline, save=_save_position_tags)
+register_inline(Employee, EmployeeTagInline, save=EMPLOYEE_TAG_ROWS.save_inline)
+register_inline(Position, PositionTagInline, save=POSITION_TAG_ROWS.save_inline)

@@ -15,6 +15,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
+# The suite's autouse cache reset reaches the database cache.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def tree(tmp_path: Path) -> Path:
