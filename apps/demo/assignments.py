@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.demand.models import CoverageRequirement
+from apps.demo.clock import recorded
 from apps.fsm.chain import GENESIS
 from apps.fsm.states import AssignmentState as A
 from apps.fsm.states import EmployeeState as E
@@ -34,9 +35,10 @@ Progress = Callable[[str], None]
 
 
 def _at(day: dt.date, offset_days: int) -> dt.datetime:
-    return timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)), dt.UTC) + dt.timedelta(
-        days=offset_days
-    )
+    """When a demo row was recorded: `offset_days` from `day`, but never in the future (a
+    planned assignment or leave is recorded before it starts, not on its date)."""
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(10, 0)), dt.UTC)
+    return recorded(at + dt.timedelta(days=offset_days))
 
 
 def _history(assignment: Assignment, actor_id: int | None) -> list[AssignmentTransitionLog]:

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from apps.demo.clock import recorded
 from apps.fsm.chain import GENESIS
 from apps.fsm.models import EmployeeTransitionLog
 from apps.fsm.states import EmployeeState as S
@@ -218,7 +219,7 @@ def _history(
             from_state=state,
             to_state=target,
             actor_id=actor_id,
-            at=at,
+            at=recorded(at),
             reason="demo data",
             request_id="seed_demo",
             metadata={},

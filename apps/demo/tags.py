@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.assignments.models import Assignment
+from apps.demo.clock import recorded
 from apps.fsm.chain import GENESIS
 from apps.org.models import Employee, Position
 from apps.tags.models import (
@@ -91,7 +92,7 @@ LANGUAGES = ["lang-en", "lang-de", "lang-fr", "lang-nl"]
 
 def _at(day: dt.date, now: dt.datetime) -> dt.datetime:
     moment = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 30)), dt.UTC)
-    return min(moment, now)
+    return recorded(min(moment, now))
 
 
 class _Chains:
@@ -263,7 +264,7 @@ def _employee_tags(
                         action=TagAction.CHANGE,
                         before=first,
                         after=after,
-                        at=min(at + dt.timedelta(days=180), now),
+                        at=recorded(min(at + dt.timedelta(days=180), now)),
                         reason="passed the next level's assessment",
                     )
                 )

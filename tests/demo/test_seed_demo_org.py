@@ -70,3 +70,22 @@ def test_if_empty_only_prints_logins_when_seeded():
 def test_bad_arguments_are_refused():
     with pytest.raises(CommandError):
         seed(org_units=0)
+
+
+def test_the_demo_history_lies_in_the_past_and_a_new_change_heads_the_stream(admin_user):
+    from django.utils import timezone
+
+    from apps.audit_log.models import AuditEntry
+    from apps.fsm.services import transition_apply
+
+    seed(employees=60, positions=15, org_units=7)
+    now = timezone.now()
+    assert AuditEntry.objects.count() > 0
+    assert not AuditEntry.objects.filter(at__gt=now).exists()
+
+    candidate = Employee.objects.filter(state=EmployeeState.CANDIDATE).first()
+    assert candidate is not None
+    transition_apply(subject=candidate, transition="start_onboarding", actor=admin_user)
+    newest = AuditEntry.objects.order_by("-at", "-source", "-source_id").first()
+    assert newest is not None
+    assert (newest.entity_type, newest.entity_id) == ("employee", candidate.pk)
