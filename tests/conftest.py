@@ -13,6 +13,26 @@ from apps.users.models import Role
 from tests.factories.users import PASSWORD, UserFactory
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _flush_as_the_owner():
+    """Transactional tests end with Django's flush, a TRUNCATE, which the logs refuse. The
+    test database's owner (a superuser) bypasses the triggers for that one statement with
+    `session_replication_role`, which the application's role cannot set."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, **kwargs):
+        statements = original(self, style, tables, **kwargs)
+        if not statements:
+            return statements
+        return ["SET LOCAL session_replication_role = replica;", *statements]
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Throttle counters live in the shared cache: every test starts with none."""
