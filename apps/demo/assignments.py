@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.demand.models import CoverageRequirement
-from apps.demo.clock import recorded
+from apps.demo.clock import recorded, transition_rows
 from apps.fsm.chain import GENESIS
 from apps.fsm.states import AssignmentState as A
 from apps.fsm.states import EmployeeState as E
@@ -42,26 +42,15 @@ def _at(day: dt.date, offset_days: int) -> dt.datetime:
 
 
 def _history(assignment: Assignment, actor_id: int | None) -> list[AssignmentTransitionLog]:
-    rows = []
-    prev, state = GENESIS, ""
     steps = [("propose", A.PROPOSED), *PATHS[assignment.state]]
+    chain = []
+    state = ""
     for offset, (name, target) in enumerate(steps):
-        row = AssignmentTransitionLog(
-            subject_id=assignment.pk,
-            transition=name,
-            from_state=state,
-            to_state=target,
-            actor_id=actor_id,
-            at=_at(assignment.start_date, offset - len(steps)),
-            reason="demo data",
-            request_id="seed_demo",
-            metadata={},
-            prev_hash=prev,
-        )
-        row.hash = row.compute_hash()
-        rows.append(row)
-        prev, state = row.hash, target
-    return rows
+        chain.append((name, state, target, _at(assignment.start_date, offset - len(steps))))
+        state = target
+    return transition_rows(
+        AssignmentTransitionLog, subject_id=assignment.pk, steps=chain, actor_id=actor_id
+    )
 
 
 def seed_assignments(

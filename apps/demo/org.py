@@ -12,8 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from apps.demo.clock import recorded
-from apps.fsm.chain import GENESIS
+from apps.demo.clock import transition_rows
 from apps.fsm.models import EmployeeTransitionLog
 from apps.fsm.states import EmployeeState as S
 from apps.org.models import Employee, OrgUnit, Position
@@ -207,28 +206,16 @@ def _positions(count: int, units: list[OrgUnit], rng: random.Random, say: Progre
 def _history(
     employee: Employee, actor_id: int | None, hire: dt.date
 ) -> list[EmployeeTransitionLog]:
-    rows = []
-    prev = GENESIS
     at = timezone.make_aware(dt.datetime.combine(hire, dt.time(9, 0)), dt.UTC)
+    chain = []
     state: str = S.CANDIDATE
     for name, target in PATH_TO_STATE[employee.state]:
         at += dt.timedelta(days=7)
-        row = EmployeeTransitionLog(
-            subject_id=employee.pk,
-            transition=name,
-            from_state=state,
-            to_state=target,
-            actor_id=actor_id,
-            at=recorded(at),
-            reason="demo data",
-            request_id="seed_demo",
-            metadata={},
-            prev_hash=prev,
-        )
-        row.hash = row.compute_hash()
-        rows.append(row)
-        prev, state = row.hash, target
-    return rows
+        chain.append((name, state, target, at))
+        state = target
+    return transition_rows(
+        EmployeeTransitionLog, subject_id=employee.pk, steps=chain, actor_id=actor_id
+    )
 
 
 def _employees(
