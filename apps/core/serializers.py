@@ -8,7 +8,8 @@ from functools import cache, cached_property
 from typing import Any, ClassVar
 
 from django.db.models import QuerySet
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from apps.core.codes import ErrorCode
 
@@ -124,6 +125,10 @@ class ContributedFieldsMixin(serializers.Serializer):  # type: ignore[type-arg]
         return fields
 
 
+Row = dict[str, Any]
+Cell = Callable[[Row, dict[str, dict[Any, Any]]], Any]
+
+
 class ValuesMapper:
     """A list's fast path: the `.values()` columns a read serializer needs, and its output
     made from such a row without a model instance or a serializer per row — derived from the
@@ -133,60 +138,77 @@ class ValuesMapper:
         self.serializer_class = serializer_class
 
     @cached_property
-    def _plan(self) -> list[tuple[str, str, Any]]:
-        plan: list[tuple[str, str, Any]] = []
+    def _plan(self) -> tuple[tuple[str, ...], list[tuple[str, Cell]]]:
+        """The columns, and per output field how to make it from a row (built once)."""
+        columns: list[str] = []
+        cells: list[tuple[str, Cell]] = []
         for name, field in self.serializer_class().fields.items():
             if isinstance(field, _ContributedField):
-                plan.append((name, "contributed", None))
-            elif isinstance(field, serializers.RelatedField):
-                plan.append((name, "id", field.source))
+                cells.append((name, _contributed(name)))
             elif isinstance(field, serializers.Serializer):
                 nested = [
                     (sub, f"{field.source}__{f.source}", f) for sub, f in field.fields.items()
                 ]
-                plan.append((name, "nested", nested))
+                columns.extend(column for _, column, _ in nested)
+                cells.append((name, _nested([(sub, _value(col, f)) for sub, col, f in nested])))
             else:
-                plan.append((name, "value", (field.source, field)))
-        return plan
+                columns.append(str(field.source))
+                cells.append((name, _value(str(field.source), field)))
+        return tuple(dict.fromkeys(columns)), cells
 
-    @cached_property
+    @property
     def columns(self) -> tuple[str, ...]:
         """The `.values()` columns: the model's own and its related objects' summaries."""
-        columns: list[str] = []
-        for _, kind, info in self._plan:
-            if kind == "id":
-                columns.append(info)
-            elif kind == "value":
-                columns.append(info[0])
-            elif kind == "nested":
-                columns.extend(column for _, column, _ in info)
-        return tuple(dict.fromkeys(columns))
+        return self._plan[0]
 
-    def rows(self, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    def rows(self, rows: Sequence[Row]) -> list[Row]:
         """What the serializer gives for the objects of `rows`, contributions included."""
         serializer: Any = self.serializer_class
         contributions = getattr(serializer, "contributions", None)
         extra = contributions.values([row["id"] for row in rows]) if contributions else {}
-        return [self._row(row, extra) for row in rows]
-
-    def _row(self, row: dict[str, Any], extra: dict[str, dict[Any, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, kind, info in self._plan:
-            if kind == "contributed":
-                out[name] = extra[name][row["id"]]
-            elif kind == "id":
-                out[name] = row[info]
-            elif kind == "nested":
-                out[name] = {sub: _cell(f, row[column]) for sub, column, f in info}
-            else:
-                out[name] = _cell(info[1], row[info[0]])
-        return out
+        cells = self._plan[1]
+        return [{name: cell(row, extra) for name, cell in cells} for row in rows]
 
 
-def _cell(field: Any, value: Any) -> Any:
-    if value is None or isinstance(field, serializers.RelatedField):
-        return value
-    return field.to_representation(value)
+def _contributed(name: str) -> Cell:
+    return lambda row, extra: extra[name][row["id"]]
+
+
+def _nested(cells: list[tuple[str, Cell]]) -> Cell:
+    return lambda row, extra: {name: cell(row, extra) for name, cell in cells}
+
+
+def _value(column: str, field: Any) -> Cell:
+    """A column as `field` renders it. Values that come out of the database in the rendered
+    form already (text, numbers, ids) are passed through; dates render as ISO."""
+    if isinstance(
+        field,
+        serializers.RelatedField
+        | serializers.CharField
+        | serializers.ChoiceField
+        | serializers.IntegerField
+        | serializers.BooleanField,
+    ):
+        return lambda row, extra: row[column]
+    date_format = getattr(field, "format", api_settings.DATE_FORMAT)
+    if type(field) is serializers.DateField and date_format.lower() == ISO_8601:
+        return lambda row, extra: None if (v := row[column]) is None else v.isoformat()
+    represent = field.to_representation
+    if isinstance(field, serializers.DecimalField) and field.decimal_places is not None:
+        # A column of that scale reads back at that exponent: its plain text is the rendering.
+        places = -field.decimal_places
+        as_text = getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)
+
+        def decimal(row: Row, extra: Any) -> Any:
+            value = row[column]
+            if value is None:
+                return None
+            if as_text and value.as_tuple().exponent == places:
+                return f"{value:f}"
+            return represent(value)
+
+        return decimal
+    return lambda row, extra: None if (v := row[column]) is None else represent(v)
 
 
 @cache
