@@ -15,19 +15,21 @@ from apps.tags.models import TagChangeLog
 
 pytestmark = pytest.mark.django_db
 
+
+def truncate(table: str) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks in the way
+        cursor.execute(f"TRUNCATE {table} CASCADE")
+
+
 LOGS = [EmployeeTransitionLog, AssignmentTransitionLog, LedgerEntry, TagChangeLog]
 
 
 @pytest.mark.parametrize("log", LOGS, ids=lambda m: m._meta.db_table)
 def test_truncate_is_refused(log):
     table = log._meta.db_table
-    with (
-        pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks in the way
-        cursor.execute(f"TRUNCATE {table} CASCADE")
+    with pytest.raises(DatabaseError, match="append-only"):
+        truncate(table)
 
 
 def test_a_refused_truncate_leaves_the_rows_and_the_chains(admin_user):
@@ -37,12 +39,7 @@ def test_a_refused_truncate_leaves_the_rows_and_the_chains(admin_user):
     employee = make_employee(make_unit())
     transition_apply(subject=employee, transition="start_onboarding", actor=admin_user)
     table = EmployeeTransitionLog._meta.db_table
-    with (
-        pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks in the way
-        cursor.execute(f"TRUNCATE {table} CASCADE")
+    with pytest.raises(DatabaseError, match="append-only"):
+        truncate(table)
     assert EmployeeTransitionLog.objects.filter(subject=employee).count() == 1
     assert verify_all()["ok"] is True
