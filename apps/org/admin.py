@@ -80,6 +80,7 @@ class WeeklyHoursInline(_VersionInline):
 
 def _version_saver(append: Callable[..., Any], subject_field: str) -> Callable[..., None]:
     def save(request: HttpRequest, subject: Any, formset: Any) -> None:
+        formset.save(commit=False)  # fills new_objects & co. for the admin's change message
         for form in formset.forms:
             if form.instance.pk is None and form.has_changed() and form.cleaned_data:
                 data = form.cleaned_data
