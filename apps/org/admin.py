@@ -40,7 +40,7 @@ class VersionForm(forms.ModelForm):  # type: ignore[type-arg]
     """A new version: not before the subject's first day (the service's rule, as a form error)."""
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data: dict[str, Any] = super().clean() or {}
         model: type[HoursVersion] = self._meta.model  # type: ignore[assignment]
         subject = getattr(self.instance, model.subject_field, None)
         start = getattr(subject, "hire_date", None) or getattr(subject, "start_date", None)
@@ -230,7 +230,7 @@ class EmployeeAdmin(ExtensibleAdminMixin, TransitionAdminMixin, admin.ModelAdmin
     list_select_related = ("org_unit",)
     inlines = (EmployeeLogInline,)
 
-    def save_model(self, request: HttpRequest, obj: Employee, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # Through the services: a change of the contract hours is a version.
         actor = acting_user(request)
         if change:

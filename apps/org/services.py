@@ -151,7 +151,7 @@ def employee_update(
 class _Dated:
     """How one kind of version relates to its subject."""
 
-    version: type[HoursVersion]
+    version: type[ContractHours] | type[WeeklyHours]
     figure: str  # the subject's field that shows the version in force today
     starts: str  # the subject's first day: no version may start before it
     starts_label: str
