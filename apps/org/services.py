@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -233,3 +233,43 @@ def weekly_hours_add(
     )
     assert isinstance(version, WeeklyHours)
     return version
+
+
+# The version in force on %(day)s per subject (the first version when none has started), for
+# the figures to follow when a scheduled version starts: one UPDATE per kind, whatever the rows.
+_REFRESH_SQL = """
+UPDATE {subjects} s SET {figure} = f.hours, updated_at = now()
+FROM (
+    SELECT DISTINCT ON (v.{subject}) v.{subject}, v.hours
+    FROM {versions} v
+    ORDER BY v.{subject},
+             (v.valid_from <= %(day)s) DESC,
+             CASE WHEN v.valid_from <= %(day)s THEN v.valid_from END DESC NULLS LAST,
+             v.valid_from, v.recorded_at DESC, v.id DESC
+) f
+WHERE f.{subject} = s.id AND s.{figure} <> f.hours
+"""
+
+
+@transaction.atomic
+def hours_figures_refresh(*, day: dt.date | None = None) -> int:
+    """Set every employee's `contract_hours` and position's `weekly_hours` to the version in
+    force on `day` (default today): run daily, so that a scheduled version shows on its first
+    day. Returns the number of rows changed."""
+    day = day or timezone.localdate()
+    changed = 0
+    with connection.cursor() as cursor:
+        for dated in (CONTRACT_HOURS, WEEKLY_HOURS):
+            model = dated.version
+            subject = model._meta.get_field(model.subject_field)
+            cursor.execute(
+                _REFRESH_SQL.format(
+                    subjects=subject.related_model._meta.db_table,  # type: ignore[union-attr]
+                    figure=dated.figure,
+                    subject=subject.column,  # type: ignore[union-attr]
+                    versions=model._meta.db_table,
+                ),
+                {"day": day},
+            )
+            changed += cursor.rowcount
+    return changed

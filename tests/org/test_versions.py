@@ -432,3 +432,34 @@ def test_seeded_demo_data_has_first_versions():
         first = WeeklyHours.objects.filter(position=position).order_by("valid_from").first()
         assert first is not None
         assert (first.valid_from, first.hours) == (position.start_date, position.weekly_hours)
+
+
+# --- the daily refresh of the figures ---------------------------------------------------------
+
+
+def test_the_daily_refresh_shows_a_scheduled_version_from_its_first_day(world, monkeypatch):
+    from django.core.management import call_command
+
+    employee, position = world["emp_in"], world["pos_in"]
+    services.contract_hours_add(
+        employee=employee, valid_from=dt.date(2026, 7, 1), hours=D("24"), actor=None
+    )
+    services.weekly_hours_add(
+        position=position, valid_from=dt.date(2026, 7, 1), hours=D("60"), actor=None
+    )
+    untouched = world["emp_out"]
+    stamp = Employee.objects.get(pk=untouched.pk).updated_at
+
+    assert services.hours_figures_refresh(day=dt.date(2026, 6, 30)) == 0
+    monkeypatch.setattr(services.timezone, "localdate", lambda *a, **k: dt.date(2026, 7, 1))
+    call_command("refresh_hours_figures", verbosity=0)
+
+    employee.refresh_from_db()
+    position.refresh_from_db()
+    assert (employee.contract_hours, position.weekly_hours) == (D("24.00"), D("60.00"))
+    assert Employee.objects.get(pk=untouched.pk).updated_at == stamp
+    assert services.hours_figures_refresh(day=dt.date(2026, 7, 1)) == 0
+    # and back, as of a day before the change (the first version before any starts too)
+    assert services.hours_figures_refresh(day=dt.date(2025, 1, 1)) == 2
+    employee.refresh_from_db()
+    assert employee.contract_hours == D("40.00")
