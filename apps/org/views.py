@@ -36,7 +36,8 @@ from apps.users.permissions import RolePermission, acting_user
 
 class DatedHoursMixin:
     """GET|POST {id}/<versions>/: the subject's hours versions (DESIGN.md §7), newest first,
-    and appending one. The subject is looked up in the viewset's scope (404 outside it)."""
+    and appending one. The subject is looked up in the viewset's scope (404 outside it); the
+    actions take no list filters (`filter_backends=[]`), only `page` / `page_size`."""
 
     get_object: Callable[[], Any]
     get_serializer_context: Callable[[], dict[str, Any]]
@@ -122,7 +123,7 @@ class PositionViewSet(DatedHoursMixin, ServiceModelViewSet):
         responses={201: WeeklyHoursSerializer},
         summary="Append a weekly-hours version (backdated, current or scheduled)",
     )
-    @action(detail=True, methods=["get", "post"], url_path="weekly-hours")
+    @action(detail=True, methods=["get", "post"], url_path="weekly-hours", filter_backends=[])
     def weekly_hours(self, request: Request, pk: str | None = None) -> Response:
         return self._versions(
             request,
@@ -171,7 +172,7 @@ class EmployeeViewSet(DatedHoursMixin, TransitionActionsMixin, ServiceModelViewS
         responses={201: ContractHoursSerializer},
         summary="Append a contract-hours version (backdated, current or scheduled)",
     )
-    @action(detail=True, methods=["get", "post"], url_path="contract-hours")
+    @action(detail=True, methods=["get", "post"], url_path="contract-hours", filter_backends=[])
     def contract_hours(self, request: Request, pk: str | None = None) -> Response:
         return self._versions(
             request,

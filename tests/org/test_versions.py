@@ -463,3 +463,10 @@ def test_the_daily_refresh_shows_a_scheduled_version_from_its_first_day(world, m
     assert services.hours_figures_refresh(day=dt.date(2025, 1, 1)) == 2
     employee.refresh_from_db()
     assert employee.contract_hours == D("40.00")
+
+
+def test_the_employee_list_filters_do_not_apply_to_the_versions(world, as_admin):
+    # a list filter that the employee does not match must not hide it (404)
+    response = as_admin.get(contract_url(world["emp_in"]), {"state": "terminated"})
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == 1
