@@ -81,3 +81,4 @@ class ErrorCode(StrEnum):
     DATE_OUT_OF_RANGE = "date_out_of_range"
     REASON_REQUIRED = "reason_required"
     UNKNOWN_TRANSITION = "unknown_transition"
+    BEFORE_START = "before_start"  # an hours version before the hire / start date

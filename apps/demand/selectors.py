@@ -2,8 +2,9 @@
 PostgreSQL: one query whatever the number of positions, weeks, requirements or assignments.
 
 Demand on a day is the hours of the coverage requirement covering it, else the position's
-weekly hours while it is open; a week's demand is the sum over its days of rate / 7. Assigned
-hours are the approved and active assignments, pro rata the same way.
+weekly hours in force that day (its version, DESIGN.md §7) while it is open; a week's demand
+is the sum over its days of rate / 7. Assigned hours are the approved and active assignments,
+pro rata the same way.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from apps.demand.models import CoverageRequirement
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.org.models import OrgUnit, Position
 from apps.org.scope import like_patterns, scope_paths
+from apps.org.selectors import hours_spans_sql
 from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label, week_range, week_start
 from apps.users.models import User
 
@@ -72,19 +74,44 @@ p AS (
                        AND q.end_date >= %(first)s::date)
       )
 ),
+-- the weekly-hours versions, each over its days of the position being open
+pv AS ({
+    hours_spans_sql(
+        versions="org_weeklyhours",
+        subject="position_id",
+        subjects="p",
+        start="start_date",
+        end="end_date",
+        figure="weekly_hours",
+    )
+}),
+b AS (
+    SELECT pv.subject_id AS position_id, w.ws,
+           SUM({_x7("pv.hours", "pv.s", "pv.t")}) AS base_x7
+    FROM pv JOIN w ON pv.s <= w.ws + 6 AND (pv.t IS NULL OR pv.t >= w.ws)
+    GROUP BY pv.subject_id, w.ws
+),
 r AS (
     SELECT r.position_id, w.ws,
-           SUM({_x7("r.required_hours", "r.start_date", "r.end_date")}) AS req_x7,
-           -- requirement days on which the position is open: their base demand is replaced
-           SUM({
-    overlap_days_sql(
-        "GREATEST(r.start_date, p.start_date)",
-        "LEAST(r.end_date, COALESCE(p.end_date, r.end_date))",
-    )
-})
-               AS replaced_days
+           SUM({_x7("r.required_hours", "r.start_date", "r.end_date")}) AS req_x7
     FROM demand_coveragerequirement r
     JOIN p ON p.id = r.position_id
+    JOIN w ON r.start_date <= w.ws + 6 AND r.end_date >= w.ws
+    GROUP BY r.position_id, w.ws
+),
+-- the base demand a requirement replaces: each version's hours on the requirement's days on
+-- which that version is in force (the position open)
+rv AS (
+    SELECT r.position_id, w.ws,
+           SUM(pv.hours * {
+    overlap_days_sql(
+        "GREATEST(r.start_date, pv.s)",
+        "LEAST(r.end_date, COALESCE(pv.t, r.end_date))",
+    )
+}) AS replaced_x7
+    FROM demand_coveragerequirement r
+    JOIN pv ON pv.subject_id = r.position_id
+           AND pv.s <= r.end_date AND (pv.t IS NULL OR pv.t >= r.start_date)
     JOIN w ON r.start_date <= w.ws + 6 AND r.end_date >= w.ws
     GROUP BY r.position_id, w.ws
 ),
@@ -99,12 +126,13 @@ a AS (
 ),
 pw AS (
     SELECT p.id AS position_id, p.path, w.ws,
-           p.weekly_hours * ({overlap_days_sql("p.start_date", "p.end_date")}
-                             - COALESCE(r.replaced_days, 0))
+           COALESCE(b.base_x7, 0) - COALESCE(rv.replaced_x7, 0)
                + COALESCE(r.req_x7, 0) AS required_x7,
            COALESCE(a.assigned_x7, 0) AS assigned_x7
     FROM p CROSS JOIN w
+    LEFT JOIN b ON b.position_id = p.id AND b.ws = w.ws
     LEFT JOIN r ON r.position_id = p.id AND r.ws = w.ws
+    LEFT JOIN rv ON rv.position_id = p.id AND rv.ws = w.ws
     LEFT JOIN a ON a.position_id = p.id AND a.ws = w.ws
 )
 """

@@ -15,7 +15,7 @@ from django.utils import timezone
 from apps.demo.clock import transition_rows
 from apps.fsm.models import EmployeeTransitionLog
 from apps.fsm.states import EmployeeState as S
-from apps.org.models import Employee, OrgUnit, Position
+from apps.org.models import ContractHours, Employee, OrgUnit, Position, WeeklyHours
 
 # How an employee reaches each state from candidate.
 PATH_TO_STATE: dict[str, list[tuple[str, str]]] = {
@@ -200,6 +200,11 @@ def _positions(count: int, units: list[OrgUnit], rng: random.Random, say: Progre
             )
         )
     Position.objects.bulk_create(fresh, batch_size=BATCH)
+    # Each position's first weekly-hours version, as position_create writes it.
+    WeeklyHours.objects.bulk_create(
+        [WeeklyHours(position=p, valid_from=p.start_date, hours=p.weekly_hours) for p in fresh],
+        batch_size=BATCH,
+    )
     say(f"  positions: {count} ({len(fresh)} new)")
 
 
@@ -255,6 +260,10 @@ def _employees(
     logs = 0
     for start in range(0, len(fresh), BATCH):
         chunk = Employee.objects.bulk_create(fresh[start : start + BATCH])
+        # Each employee's first contract-hours version, as employee_create writes it.
+        ContractHours.objects.bulk_create(
+            ContractHours(employee=e, valid_from=e.hire_date, hours=e.contract_hours) for e in chunk
+        )
         rows = [row for e in chunk for row in _history(e, actor_id, e.hire_date)]
         EmployeeTransitionLog.objects.bulk_create(rows, batch_size=BATCH)
         logs += len(rows)

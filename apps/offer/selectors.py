@@ -1,5 +1,6 @@
 """Weekly supply per employee, computed set-based in PostgreSQL (one query for any number of
-employees and weeks): contract hours while employed + ledger entries, assigned hours of
+employees and weeks): contract hours while employed (the version in force on each day) +
+ledger entries, assigned hours of
 approved and active assignments, all pro rata by days; free = supply − assigned."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from apps.core.db import read_alias
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.offer.models import LedgerEntry
 from apps.org.scope import like_patterns
+from apps.org.selectors import hours_spans_sql
 from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label
 from apps.users.models import User
 
@@ -56,10 +58,23 @@ e AS (
       AND (%(paths)s::text[] IS NULL OR u.path LIKE ANY(%(paths)s::text[]))
       AND (%(user)s::bigint IS NULL OR e.user_id = %(user)s::bigint)
 ),
+-- the contract-hours versions, each over its days of employment
+cv AS ({
+    hours_spans_sql(
+        versions="org_contracthours",
+        subject="employee_id",
+        subjects="e",
+        start="hire_date",
+        end="termination_date",
+        figure="contract_hours",
+    )
+}),
 ew AS (
     SELECT e.id AS employee_id, w.ws,
-           {_x7("e.contract_hours", "e.hire_date", "e.termination_date")} AS contract_x7
+           COALESCE(SUM({_x7("cv.hours", "cv.s", "cv.t")}), 0) AS contract_x7
     FROM e CROSS JOIN w
+    LEFT JOIN cv ON cv.subject_id = e.id AND cv.s <= w.ws + 6 AND (cv.t IS NULL OR cv.t >= w.ws)
+    GROUP BY e.id, w.ws
 ),
 l AS (
     SELECT l.employee_id, w.ws,

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Now
 from django_fsm import FSMModelMixin
 
 from apps.core.constraints import DateRangeConstraint
@@ -153,3 +154,92 @@ class Employee(FSMModelMixin, EmployeeFSMMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.employee_number} {self.first_name} {self.last_name}"
+
+
+class HoursVersion(models.Model):
+    """Base of a dated figure: hours a week valid from a day until the next version starts.
+
+    Append-only: a correction is a new version; for the same `valid_from` the latest recorded
+    (`recorded_at`, then id) wins. The services write them; nothing updates or deletes one.
+    """
+
+    valid_from = models.DateField()
+    note = models.TextField(blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The database's clock, so that "latest recorded" does not depend on a worker's clock.
+    recorded_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    # The field of the subject (an Employee or a Position) the versions belong to.
+    subject_field: str
+
+    class Meta:
+        abstract = True
+
+
+class ContractHours(HoursVersion):
+    """A version of an employee's contract hours a week (DESIGN.md §7, dated master data)."""
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="contract_hours_versions"
+    )
+    hours = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("168"))],
+    )
+
+    subject_field = "employee"
+
+    class Meta:
+        ordering = ("-valid_from", "-recorded_at", "-id")
+        verbose_name = "contract hours version"
+        verbose_name_plural = "contract hours versions"
+        indexes = [
+            models.Index(
+                fields=["employee", "valid_from", "recorded_at", "id"],
+                name="contract_hours_in_force",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gte=0) & models.Q(hours__lte=168),
+                name="contract_hours_version_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}: {self.hours} h/wk from {self.valid_from}"
+
+
+class WeeklyHours(HoursVersion):
+    """A version of the hours a position demands each week (DESIGN.md §7, dated master data)."""
+
+    position = models.ForeignKey(
+        Position, on_delete=models.PROTECT, related_name="weekly_hours_versions"
+    )
+    hours = models.DecimalField(
+        max_digits=6, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    subject_field = "position"
+
+    class Meta:
+        ordering = ("-valid_from", "-recorded_at", "-id")
+        verbose_name = "weekly hours version"
+        verbose_name_plural = "weekly hours versions"
+        indexes = [
+            models.Index(
+                fields=["position", "valid_from", "recorded_at", "id"],
+                name="weekly_hours_in_force",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours__gte=0), name="weekly_hours_version_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position_id}: {self.hours} h/wk from {self.valid_from}"

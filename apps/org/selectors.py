@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from apps.org.models import Employee, OrgUnit, Position
+from apps.org.models import ContractHours, Employee, OrgUnit, Position, WeeklyHours
 from apps.org.scope import is_signed_in
 
 
@@ -31,6 +31,58 @@ def employee_list(*, user: Any) -> QuerySet[Employee]:
     if is_signed_in(user) and user.is_employee_role:
         return qs.order_by("id")
     return qs.order_by("last_name", "first_name", "id")
+
+
+def contract_hours_list(*, employee: Employee) -> QuerySet[ContractHours]:
+    """An employee's contract-hours versions, newest `valid_from` first (then latest recorded);
+    the caller has looked the employee up in its scope."""
+    return ContractHours.objects.filter(employee=employee).order_by(
+        "-valid_from", "-recorded_at", "-id"
+    )
+
+
+def weekly_hours_list(*, position: Position) -> QuerySet[WeeklyHours]:
+    """A position's weekly-hours versions, newest `valid_from` first (then latest recorded)."""
+    return WeeklyHours.objects.filter(position=position).order_by(
+        "-valid_from", "-recorded_at", "-id"
+    )
+
+
+def hours_spans_sql(
+    *, versions: str, subject: str, subjects: str, start: str, end: str, figure: str
+) -> str:
+    """SQL (the body of a CTE) of the days each hours version is in force, for the subjects in
+    the CTE `subjects` (columns `id`, `start`, `end`, `figure`): rows `(subject_id, hours, s, t)`
+    where [s, t] (t NULL: open) is the version's span clipped to the subject's dates.
+
+    For each `valid_from` the latest recorded version wins; a version runs to the day before the
+    next one starts (`LEAD`). The first version also covers the days from the subject's start
+    to its own `valid_from` (a start moved earlier after the first version was written). A
+    subject with no version at all (rows written around the services) counts its figure.
+    """
+    return f"""
+    SELECT v.{subject} AS subject_id, v.hours,
+           CASE WHEN v.prev_from IS NULL THEN x.{start}
+                ELSE GREATEST(v.valid_from, x.{start}) END AS s,
+           LEAST(v.next_from - 1, x.{end}) AS t
+    FROM (
+        SELECT d.{subject}, d.valid_from, d.hours,
+               LEAD(d.valid_from) OVER (PARTITION BY d.{subject} ORDER BY d.valid_from)
+                   AS next_from,
+               LAG(d.valid_from) OVER (PARTITION BY d.{subject} ORDER BY d.valid_from)
+                   AS prev_from
+        FROM (
+            SELECT DISTINCT ON (c.{subject}, c.valid_from) c.{subject}, c.valid_from, c.hours
+            FROM {versions} c JOIN {subjects} x ON x.id = c.{subject}
+            ORDER BY c.{subject}, c.valid_from, c.recorded_at DESC, c.id DESC
+        ) d
+    ) v
+    JOIN {subjects} x ON x.id = v.{subject}
+    UNION ALL
+    SELECT x.id, x.{figure}, x.{start}, x.{end}
+    FROM {subjects} x
+    WHERE NOT EXISTS (SELECT 1 FROM {versions} c WHERE c.{subject} = x.id)
+    """
 
 
 def may_transition_employee(user: Any, employee: Employee, transition: str) -> bool:

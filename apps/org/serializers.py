@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from apps.core.serializers import ContributedFieldsMixin, Contributions, StrictInputMixin
 from apps.fsm.serializers import WithAvailableTransitions
-from apps.org.models import Employee, OrgUnit, Position
+from apps.org.models import ContractHours, Employee, OrgUnit, Position, WeeklyHours
 
 # The write shapes' fields; a read shape adds the org unit's summary right after its id.
 POSITION_FIELDS = (
@@ -108,3 +108,42 @@ class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  #
         model = Employee
         fields = EMPLOYEE_FIELDS
         read_only_fields = ("id", "state")
+
+
+# A version as the API writes it: `recorded_at` is the database clock at recording.
+VERSION_FIELDS = ("valid_from", "hours", "note", "actor", "recorded_at")
+
+
+class ContractHoursSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A version of an employee's contract hours."""
+
+    class Meta:
+        model = ContractHours
+        fields = ("id", "employee", *VERSION_FIELDS)
+        read_only_fields = fields
+
+
+class WeeklyHoursSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """A version of a position's demanded weekly hours."""
+
+    class Meta:
+        model = WeeklyHours
+        fields = ("id", "position", *VERSION_FIELDS)
+        read_only_fields = fields
+
+
+class _VersionInputSerializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]
+    valid_from = serializers.DateField()
+    note = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
+class ContractHoursInputSerializer(_VersionInputSerializer):
+    """A new version of the contract hours: from when, how many hours a week, and why."""
+
+    hours = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=168)
+
+
+class WeeklyHoursInputSerializer(_VersionInputSerializer):
+    """A new version of the weekly hours: from when, how many hours a week, and why."""
+
+    hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)

@@ -526,6 +526,16 @@ def valid_payload(world: World, route: str, method: str) -> Any:
             "note": "matrix",
         },
         ("hours-ledger/{pk}/reverse/", "POST"): lambda: {"note": "matrix"},
+        ("employees/{pk}/contract-hours/", "POST"): lambda: {
+            "valid_from": "2026-04-06",
+            "hours": "30.00",
+            "note": "matrix",
+        },
+        ("positions/{pk}/weekly-hours/", "POST"): lambda: {
+            "valid_from": "2026-04-06",
+            "hours": "30.00",
+            "note": "matrix",
+        },
         ("tags/", "POST"): lambda: {"code": "sec-new", "label": "New", "category": "skill"},
         ("tags/{pk}/", "PUT"): lambda: {
             "code": w.tag.code,

@@ -77,6 +77,10 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("positions/{pk}/", "PUT"):                     (401, UPD, 403, 404, 403, 404, 404),
     ("positions/{pk}/", "PATCH"):                   (401, UPD, 403, 404, 403, 404, 404),
     ("positions/{pk}/candidates/", "GET"):          (401, 200, 200, 404, 200, 404, 404),
+    # Dated master data: read like the subject, appended like an employee write (managers in
+    # scope, as their transitions).
+    ("positions/{pk}/weekly-hours/", "GET"):        (401, 200, 200, 404, 200, 404, 404),
+    ("positions/{pk}/weekly-hours/", "POST"):       (401, NEW, NEW, 404, 403, 404, 404),
     # Employees: their own record for the employee role; managers transition those in scope.
     ("employees/", "GET"):                          (401, LIST, LIST, HIDE, LIST, LIST, HIDE),
     ("employees/", "POST"):                         (401, NEW, 403, 403, 403, 403, 403),
@@ -85,6 +89,8 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("employees/{pk}/", "PATCH"):                   (401, UPD, 403, 404, 403, 403, 404),
     ("employees/{pk}/history/", "GET"):             (401, 200, 200, 404, 200, 200, 404),
     ("employees/{pk}/transitions/", "POST"):        (401, UPD, UPD, 404, 403, 403, 404),
+    ("employees/{pk}/contract-hours/", "GET"):      (401, 200, 200, 404, 200, 200, 404),
+    ("employees/{pk}/contract-hours/", "POST"):     (401, NEW, NEW, 404, 403, 403, 404),
     # Assignments: managers propose, edit proposals, approve and cancel in scope (an employee or
     # position they cannot see is an invalid reference: 400).
     ("assignments/", "GET"):                        (401, LIST, LIST, HIDE, LIST, LIST, HIDE),

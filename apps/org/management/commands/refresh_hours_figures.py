@@ -1,0 +1,18 @@
+"""`manage.py refresh_hours_figures`: the employees' and positions' hours figures follow the
+versions in force today (run daily: a scheduled version shows from its first day)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from apps.org.services import hours_figures_refresh
+
+
+class Command(BaseCommand):
+    help = "Set contract_hours / weekly_hours to the version in force today."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        changed = hours_figures_refresh()
+        self.stdout.write(self.style.SUCCESS(f"{changed} figures changed"))
