@@ -6,6 +6,7 @@ import logging
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from apps.core.exceptions import UNLISTED_CODE
@@ -140,3 +141,12 @@ def as_auditor(auditor_user) -> APIClient:
 @pytest.fixture
 def as_employee(employee_user) -> APIClient:
     return bearer(APIClient(), employee_user)
+
+
+@pytest.fixture
+def admin_client_(admin_user) -> Client:
+    admin_user.is_superuser = True
+    admin_user.save()
+    client = Client()
+    client.force_login(admin_user)
+    return client

@@ -6,7 +6,6 @@ from __future__ import annotations
 import html
 
 import pytest
-from django.test import Client
 
 from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.business_rules.models import BusinessRule
@@ -15,15 +14,6 @@ from tests.assignments.conftest import World
 from tests.factories.assignments import make_assignment, only_rule
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client_(admin_user) -> Client:
-    admin_user.is_superuser = True
-    admin_user.save()
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture

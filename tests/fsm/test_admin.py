@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from apps.fsm.models import EmployeeTransitionLog
 from apps.org.models import Employee, OrgUnit
 from tests.factories.org import make_employee, make_unit
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client_(admin_user) -> Client:
-    admin_user.is_superuser = True
-    admin_user.save()
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 def test_transition_button_applies_and_logs_admin_as_actor(admin_client_, admin_user):

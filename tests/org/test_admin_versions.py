@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
 
 import pytest
-from django.test import Client
 
 from apps.org import services
 from apps.org.models import ContractHours, Employee, WeeklyHours
+from tests.admin_pages import form_data
 from tests.factories.org import make_employee, make_position, make_unit
 
 pytestmark = pytest.mark.django_db
@@ -25,39 +24,6 @@ EMPLOYEE_INLINE = "contract_hours_versions"
 @pytest.fixture(autouse=True)
 def today(monkeypatch) -> None:
     monkeypatch.setattr(services.timezone, "localdate", lambda *a, **k: TODAY)
-
-
-@pytest.fixture
-def admin_client_(admin_user) -> Client:
-    admin_user.is_superuser = True
-    admin_user.save()
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-def form_data(page: Any) -> dict[str, Any]:
-    """What the browser would post back unchanged: the main form and every inline formset."""
-    assert page.status_code == 200, page.content[:500]
-
-    def put(data: dict[str, Any], form: Any, name: str) -> None:
-        value = form[name].value()
-        if value is None or value is False:
-            return
-        data[form.add_prefix(name)] = "on" if value is True else value
-
-    data: dict[str, Any] = {}
-    form = page.context["adminform"].form
-    for name in form.fields:
-        put(data, form, name)
-    for inline in page.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name in formset.management_form.fields:
-            put(data, formset.management_form, name)
-        for inline_form in formset.initial_forms:
-            for name in inline_form.fields:
-                put(data, inline_form, name)
-    return data
 
 
 @pytest.fixture
