@@ -40,9 +40,16 @@ router.register("tag-changes", TagChangeViewSet, basename="tag-change")
 # detail_action_view): prefix -> [(action name, its mixin)]. The audit read side adds history/
 # to each resource whose changes are logged; the tags app adds the candidates of a position.
 DETAIL_ACTIONS: dict[str, list[tuple[str, type]]] = {
+    "users": [("history", HistoryAction)],
+    "org-units": [("history", HistoryAction)],
+    "positions": [("history", HistoryAction), ("candidates", CandidatesAction)],
     "employees": [("history", HistoryAction)],
     "assignments": [("history", HistoryAction)],
-    "positions": [("candidates", CandidatesAction)],
+    "business-rules": [("history", HistoryAction)],
+    "coverage-requirements": [("history", HistoryAction)],
+    "tags": [("history", HistoryAction)],
+    "employee-tags": [("history", HistoryAction)],
+    "position-tags": [("history", HistoryAction)],
 }
 
 detail_action_urls: list[URLPattern] = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -10,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from apps.core.capture import Tracking
 from apps.core.constraints import DateRangeConstraint
 from apps.fsm.models import TransitionLog
 from apps.fsm.states import AssignmentState as S
@@ -18,6 +20,9 @@ from apps.org.scope import ScopedQuerySet, Visibility
 
 class Assignment(FSMModelMixin, models.Model):
     """proposed → approved → active → ended; proposed|approved → cancelled; proposed → rejected."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking("assignment")
 
     employee = models.ForeignKey(
         "org.Employee", on_delete=models.PROTECT, related_name="assignments"

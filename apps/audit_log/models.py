@@ -8,16 +8,43 @@ from django.db import models
 
 class EntityType(models.TextChoices):
     """What an audit row is about: the one list of the view's `entity_type` values (the view's
-    SQL, the filter, the serializer and so the schema use it)."""
+    SQL, the filter, the serializer and so the schema use it). Every tracked model's
+    `audit_tracking.entity_type` is one (tests/audit_log/test_sql.py)."""
 
-    EMPLOYEE = "employee", "Employee"
-    ASSIGNMENT = "assignment", "Assignment"
+    ORG_UNIT = "org_unit", "Org unit"
     POSITION = "position", "Position"
+    EMPLOYEE = "employee", "Employee"
+    CONTRACT_HOURS = "contract_hours", "Contract hours version"
+    WEEKLY_HOURS = "weekly_hours", "Weekly hours version"
+    COVERAGE_REQUIREMENT = "coverage_requirement", "Coverage requirement"
+    BUSINESS_RULE = "business_rule", "Business rule"
+    TAG = "tag", "Tag"
+    EMPLOYEE_TAG = "employee_tag", "Employee tag"
+    POSITION_TAG = "position_tag", "Position tag"
+    USER = "user", "User"
+    ASSIGNMENT = "assignment", "Assignment"
 
     @property
     def collection(self) -> str:
-        """The API collection of subjects of this type (`employees`)."""
-        return f"{self.value}s"
+        """The API collection of subjects of this type (`employees`, `org-units`)."""
+        return COLLECTIONS.get(self.value, f"{self.value.replace('_', '-')}s")
+
+
+# Where the collection's name is not the type's plural; the versions live under their subject.
+COLLECTIONS = {
+    "contract_hours": "contract-hours",
+    "weekly_hours": "weekly-hours",
+}
+
+
+class Action(models.TextChoices):
+    """What happened: a captured change (create, update, delete) or a logged transition (of a
+    lifecycle, the hours ledger or the tags)."""
+
+    CREATE = "create", "Create"
+    UPDATE = "update", "Update"
+    DELETE = "delete", "Delete"
+    TRANSITION = "transition", "Transition"
 
 
 class AuditEntry(models.Model):
@@ -44,6 +71,12 @@ class AuditEntry(models.Model):
     metadata = models.JSONField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    changes = models.JSONField(help_text="A captured change's fields: {field: [old, new]}.")
+    # The resource whose history/ lists the row: the entity itself, or the employee or position
+    # a version, a tag or a requirement belongs to.
+    subject_type = models.CharField(max_length=32, choices=EntityType.choices)
+    subject_id = models.BigIntegerField()
 
     class Meta:
         managed = False
@@ -57,9 +90,15 @@ class AuditEntry(models.Model):
 
     @property
     def subject_path(self) -> str:
-        """The API path of the subject the row is about."""
-        try:
-            collection = EntityType(self.entity_type).collection
-        except ValueError:
-            collection = self.entity_type
-        return f"/api/v1/{collection}/{self.entity_id}/"
+        """The API path of the subject the row is about (a version's under its subject's)."""
+        if self.entity_type in COLLECTIONS and self.subject_type != self.entity_type:
+            parent = _collection(self.subject_type)
+            return f"/api/v1/{parent}/{self.subject_id}/{COLLECTIONS[self.entity_type]}/"
+        return f"/api/v1/{_collection(self.entity_type)}/{self.entity_id}/"
+
+
+def _collection(entity_type: str) -> str:
+    try:
+        return EntityType(entity_type).collection
+    except ValueError:
+        return entity_type

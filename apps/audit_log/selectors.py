@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Model, Q, QuerySet
 
 from apps.audit_log.models import AuditEntry
 from apps.core.db import read_alias
@@ -18,5 +18,15 @@ def audit_entries() -> QuerySet[AuditEntry]:
 
 
 def subject_history(*, entity_type: str, entity_id: int) -> QuerySet[AuditEntry]:
-    """Every log row about one subject, newest first."""
-    return audit_entries().filter(entity_type=entity_type, entity_id=entity_id)
+    """Every log row about one subject, newest first: its own, and those of what belongs to it
+    (an employee's contract-hours versions and tags, a position's requirements)."""
+    return audit_entries().filter(
+        Q(entity_type=entity_type, entity_id=entity_id)
+        | Q(subject_type=entity_type, subject_id=entity_id)
+    )
+
+
+def entity_type_of(model: type[Model]) -> str:
+    """The entity type a model's rows are recorded as (its model name when not tracked)."""
+    tracking = getattr(model, "audit_tracking", None)
+    return tracking.entity_type if tracking is not None else model._meta.model_name or ""

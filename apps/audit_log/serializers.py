@@ -11,6 +11,10 @@ class AuditEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-ar
     id = serializers.IntegerField(source="source_id", help_text="The row's id in its log.")
     actor_email = serializers.EmailField(source="actor.email", default=None, allow_null=True)
     subject = serializers.CharField(source="subject_path")
+    changes = serializers.DictField(
+        child=serializers.ListField(min_length=2, max_length=2, allow_null=True),
+        help_text="A captured change's fields, {field: [old, new]}; empty for transitions.",
+    )
 
     class Meta:
         model = AuditEntry
@@ -22,6 +26,10 @@ class AuditEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-ar
             "entity_type",
             "entity_id",
             "subject",
+            "subject_type",
+            "subject_id",
+            "action",
+            "changes",
             "transition",
             "from_state",
             "to_state",
@@ -48,6 +56,8 @@ CSV_COLUMNS = (
     "at",
     "entity_type",
     "entity_id",
+    "action",
+    "changes",
     "transition",
     "from_state",
     "to_state",

@@ -20,7 +20,8 @@ SELECT ('employee_transition:' || l.id)::text AS uid, 'employee_transition'::tex
        l.from_state::text AS from_state, l.to_state::text AS to_state,
        l.actor_id::bigint AS actor_id, l.at, l.reason::text AS reason,
        l.request_id::text AS request_id, l.metadata, l.prev_hash::text AS prev_hash,
-       l.hash::text AS hash
+       l.hash::text AS hash, 'transition'::text AS action, '{{}}'::jsonb AS changes,
+       '{EntityType.EMPLOYEE}'::text AS subject_type, l.subject_id::bigint AS subject_id
 FROM fsm_employeetransitionlog l
 """
 
@@ -28,7 +29,8 @@ ASSIGNMENT_TRANSITIONS = f"""
 SELECT ('assignment_transition:' || l.id)::text, 'assignment_transition'::text, l.id::bigint,
        '{EntityType.ASSIGNMENT}'::text, l.subject_id::bigint, l.transition::text,
        l.from_state::text, l.to_state::text, l.actor_id::bigint, l.at, l.reason::text,
-       l.request_id::text, l.metadata, l.prev_hash::text, l.hash::text
+       l.request_id::text, l.metadata, l.prev_hash::text, l.hash::text, 'transition'::text,
+       '{{}}'::jsonb, '{EntityType.ASSIGNMENT}'::text, l.subject_id::bigint
 FROM assignments_assignmenttransitionlog l
 """
 
@@ -39,7 +41,8 @@ SELECT ('ledger_entry:' || l.id)::text, 'ledger_entry'::text, l.id::bigint,
         || l.end_date::text)::text,
        l.actor_id::bigint, l.at, COALESCE(NULLIF(l.note, ''), l.reason)::text,
        l.request_id::text, l.metadata || jsonb_build_object('reverses', l.reverses_id),
-       l.prev_hash::text, l.hash::text
+       l.prev_hash::text, l.hash::text, 'transition'::text, '{{}}'::jsonb,
+       '{EntityType.EMPLOYEE}'::text, l.employee_id::bigint
 FROM offer_ledgerentry l
 """
 
@@ -52,11 +55,22 @@ SELECT ('tag_change:' || l.id)::text, 'tag_change'::text, l.id::bigint,
        COALESCE(l.before::text, '')::text, COALESCE(l.after::text, '')::text,
        l.actor_id::bigint, l.at, l.reason::text, l.request_id::text,
        l.metadata || jsonb_build_object('tag', COALESCE(l.after, l.before) -> 'code'),
-       l.prev_hash::text, l.hash::text
+       l.prev_hash::text, l.hash::text, 'transition'::text, '{}'::jsonb,
+       l.subject_type::text, l.subject_id::bigint
 FROM tags_tagchangelog l
 """
 
-BRANCHES = (EMPLOYEE_TRANSITIONS, ASSIGNMENT_TRANSITIONS, LEDGER_ENTRIES, TAG_CHANGES)
+# Captured changes (apps.core.capture): the transition is "<entity type>.<action>".
+CHANGES = """
+SELECT ('change:' || c.id)::text, 'change'::text, c.id::bigint, c.entity_type::text,
+       c.entity_id::bigint, (c.entity_type || '.' || c.action)::text, ''::text, ''::text,
+       c.actor_id::bigint, c.at, c.reason::text, c.request_id::text, '{}'::jsonb,
+       c.prev_hash::text, c.hash::text, c.action::text, c.changes, c.subject_type::text,
+       c.subject_id::bigint
+FROM core_change c
+"""
+
+BRANCHES = (EMPLOYEE_TRANSITIONS, ASSIGNMENT_TRANSITIONS, LEDGER_ENTRIES, TAG_CHANGES, CHANGES)
 
 
 def view_sql(selects: tuple[str, ...] = BRANCHES) -> str:

@@ -1,12 +1,15 @@
-"""Verify every hash chain of every append-only log."""
+"""Verify every hash chain of every append-only log, the change log included."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from django.apps import apps
 
+from apps.core.capture import verify_changes
+from apps.core.models import Change
 from apps.fsm.models import HashChainedLog
 from apps.fsm.verify import verify_log
 
@@ -21,14 +24,17 @@ def verify_all(progress: Callable[[str, int], None] | None = None) -> dict[str, 
     """{ok, checked, first_broken, tables} over every chain; stops at the first broken row."""
     checked = 0
     tables: dict[str, int] = {}
-    for model in chained_models():
-        label = model._meta.db_table
+    verifiers: list[tuple[str, Callable[..., dict[str, Any]]]] = [
+        (model._meta.db_table, partial(verify_log, model)) for model in chained_models()
+    ]
+    verifiers.append((Change._meta.db_table, verify_changes))
+    for label, verify in verifiers:
 
         def report(n: int, label: str = label) -> None:
             if progress:
                 progress(label, n)
 
-        result = verify_log(model, progress=report)
+        result = verify(progress=report)
         checked += result["checked"]
         tables[label] = result["checked"]
         if progress:

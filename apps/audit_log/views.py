@@ -7,6 +7,7 @@ import csv
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 
 from apps.audit_log.filters import AuditEntryFilter
 from apps.audit_log.models import AuditEntry
-from apps.audit_log.selectors import audit_entries, subject_history
+from apps.audit_log.selectors import audit_entries, entity_type_of, subject_history
 from apps.audit_log.serializers import CSV_COLUMNS, AuditEntrySerializer, VerifyResultSerializer
 from apps.audit_log.verification import verify_all
 from apps.core.db import replica_reads
@@ -79,6 +80,10 @@ def _csv_lines(rows: QuerySet[AuditEntry]) -> Iterator[str]:
                     row.at.isoformat(),
                     row.entity_type,
                     row.entity_id,
+                    row.action,
+                    orjson.dumps(row.changes, option=orjson.OPT_SORT_KEYS).decode()
+                    if row.changes
+                    else "",
                     row.transition,
                     row.from_state,
                     row.to_state,
@@ -95,7 +100,8 @@ def _csv_lines(rows: QuerySet[AuditEntry]) -> Iterator[str]:
 
 
 class AuditLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):  # type: ignore[type-arg]
-    """Every transition, tag change and ledger entry in one stream (admins and auditors)."""
+    """Every captured change, transition, tag change and ledger entry in one stream (admins and
+    auditors)."""
 
     permission_classes = [IsAdminOrAuditor]
     serializer_class = AuditEntrySerializer
@@ -144,8 +150,6 @@ class HistoryAction:
     )
     def history(self, request: Request, pk: str | None = None) -> Response:
         subject = self.get_object()
-        rows = subject_history(
-            entity_type=type(subject)._meta.model_name or "", entity_id=subject.pk
-        )
+        rows = subject_history(entity_type=entity_type_of(type(subject)), entity_id=subject.pk)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+
+from apps.core.capture import Tracking
 
 
 class Severity(models.TextChoices):
@@ -13,6 +17,9 @@ class Severity(models.TextChoices):
 
 class BusinessRule(models.Model):
     """One configured rule: an evaluator `kind` with `params`, guarding some transitions."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking("business_rule")
 
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)

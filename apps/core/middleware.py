@@ -1,4 +1,5 @@
-"""Middleware that gives every request an id (X-Request-ID in and out)."""
+"""Middleware that gives every request an id (X-Request-ID in and out) and makes it the one the
+change log attributes writes to."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from inspect import iscoroutinefunction
 from asgiref.sync import markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 
-from apps.core import request_id
+from apps.core import capture, request_id
 
 HEADER = "X-Request-ID"
 
@@ -31,9 +32,11 @@ class RequestIdMiddleware:
         value = request_id.accept(request.headers.get(HEADER))
         request.request_id = value  # type: ignore[attr-defined]
         token = request_id.set_current(value)
+        serving = capture.serving(request)
         try:
             response = self.get_response(request)
         finally:
+            capture.done(serving)
             request_id.reset(token)
         response[HEADER] = value  # type: ignore[index]
         return response
@@ -42,11 +45,13 @@ class RequestIdMiddleware:
         value = request_id.accept(request.headers.get(HEADER))
         request.request_id = value  # type: ignore[attr-defined]
         token = request_id.set_current(value)
+        serving = capture.serving(request)
         try:
             get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]
             get_response = self.get_response  # type: ignore[assignment]
             response = await get_response(request)
         finally:
+            capture.done(serving)
             request_id.reset(token)
         response[HEADER] = value
         return response

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import ClassVar
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.core.capture import Tracking
 from apps.core.constraints import DateRangeConstraint
 from apps.org.models import OrgUnit
 from apps.org.scope import ScopedQuerySet, Visibility
@@ -14,6 +16,11 @@ from apps.org.scope import ScopedQuerySet, Visibility
 
 class CoverageRequirement(models.Model):
     """Overrides the position's `weekly_hours` on the days of its range."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking(
+        "coverage_requirement", subject_type="position", subject_column="position_id"
+    )
 
     position = models.ForeignKey(
         "org.Position", on_delete=models.CASCADE, related_name="requirements"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django_fsm import FSMModelMixin
 
+from apps.core.capture import Tracking
 from apps.core.constraints import DateRangeConstraint
 from apps.fsm.mixins import EmployeeFSMMixin, employee_state_field
 from apps.org.scope import ScopedQuerySet, Visibility
@@ -18,6 +19,9 @@ from apps.org.scope import ScopedQuerySet, Visibility
 
 class OrgUnit(models.Model):
     """A unit of the organisation; `path` (materialized ids, "/1/4/9/") makes subtrees one query."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking("org_unit")
 
     code = models.CharField(max_length=32, unique=True)
     name = models.CharField(max_length=200)
@@ -54,6 +58,11 @@ class OrgUnit(models.Model):
 class ManagerScope(models.Model):
     """An org unit whose subtree a manager looks after."""
 
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking(
+        "user", id_column="user_id", member_of="scope", value_column="org_unit_id"
+    )
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scope_links"
     )
@@ -70,6 +79,9 @@ class ManagerScope(models.Model):
 
 class Position(models.Model):
     """A job in an org unit that demands `weekly_hours` each week it is open."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking("position")
 
     code = models.CharField(max_length=32, unique=True)
     title = models.CharField(max_length=200)
@@ -106,6 +118,9 @@ class Position(models.Model):
 
 class Employee(FSMModelMixin, EmployeeFSMMixin, models.Model):
     """A person employed (or about to be) for `contract_hours` a week; `state` is the lifecycle."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking("employee")
 
     employee_number = models.CharField(max_length=32, unique=True)
     first_name = models.CharField(max_length=100)
@@ -181,6 +196,11 @@ class HoursVersion(models.Model):
 class ContractHours(HoursVersion):
     """A version of an employee's contract hours a week (DESIGN.md §7, dated master data)."""
 
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking(
+        "contract_hours", subject_type="employee", subject_column="employee_id"
+    )
+
     employee = models.ForeignKey(
         Employee, on_delete=models.PROTECT, related_name="contract_hours_versions"
     )
@@ -215,6 +235,11 @@ class ContractHours(HoursVersion):
 
 class WeeklyHours(HoursVersion):
     """A version of the hours a position demands each week (DESIGN.md §7, dated master data)."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking(
+        "weekly_hours", subject_type="position", subject_column="position_id"
+    )
 
     position = models.ForeignKey(
         Position, on_delete=models.PROTECT, related_name="weekly_hours_versions"

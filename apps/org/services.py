@@ -30,11 +30,15 @@ def _locked(model: type[Any], pk: Any) -> Any:
 def org_unit_create(
     *, code: str, name: str, parent: OrgUnit | None = None, active: bool = True
 ) -> OrgUnit:
-    """A new unit; its path is its parent's path plus its own id."""
-    unit = OrgUnit.objects.create(code=code, name=name, parent=parent, active=active)
-    unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
-    unit.save(update_fields=["path"])
-    return unit
+    """A new unit; its path is its parent's path plus its own id, taken from the sequence first
+    so that the unit is written once (one insert, one entry in the change log)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [OrgUnit._meta.db_table])
+        (pk,) = cursor.fetchone()
+    path = f"{parent.path if parent else '/'}{pk}/"
+    return OrgUnit.objects.create(
+        pk=pk, code=code, name=name, parent=parent, active=active, path=path
+    )
 
 
 @transaction.atomic

@@ -3,9 +3,12 @@ period), the ones positions require or prefer, and the append-only log of every 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from apps.core.capture import Tracking
 from apps.core.constraints import DateRangeConstraint
 from apps.fsm.models import HashChainedLog
 from apps.org.scope import ScopedQuerySet, Visibility
@@ -15,6 +18,9 @@ LEVEL_VALIDATORS = [MinValueValidator(1), MaxValueValidator(5)]
 
 class TagCatalog(models.Model):
     """A skill, certification, licence or language that employees may hold and positions need."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking("tag")
 
     code = models.SlugField(max_length=64, unique=True)
     label = models.CharField(max_length=200)
@@ -38,6 +44,11 @@ class TagCatalog(models.Model):
 
 class EmployeeTag(models.Model):
     """An employee holds a tag at a level (1–5) from `valid_from`, until `valid_until` if set."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking(
+        "employee_tag", subject_type="employee", subject_column="employee_id"
+    )
 
     employee = models.ForeignKey("org.Employee", on_delete=models.PROTECT, related_name="tags")
     tag = models.ForeignKey(TagCatalog, on_delete=models.PROTECT, related_name="employee_tags")
@@ -80,6 +91,11 @@ class Requirement(models.TextChoices):
 
 class PositionTag(models.Model):
     """A position requires (or prefers) a tag at `min_level` or above."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking(
+        "position_tag", subject_type="position", subject_column="position_id"
+    )
 
     position = models.ForeignKey("org.Position", on_delete=models.PROTECT, related_name="tags")
     tag = models.ForeignKey(TagCatalog, on_delete=models.PROTECT, related_name="position_tags")

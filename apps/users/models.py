@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from apps.core.capture import Tracking
+
 
 class Role(models.TextChoices):
     """What a user may see and change (DESIGN.md section 5, roles)."""
@@ -51,6 +53,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     """A person who uses Coveris; identified by email, authorised by `role`. A manager's scope
     (`user.scope`, the org units whose subtrees they look after) is an org concept: it is
     `OrgUnit.managers` in apps.org."""
+
+    # Every create, update and delete is recorded (apps.core.capture).
+    audit_tracking: ClassVar[Tracking] = Tracking("user", exclude=("password", "last_login"))
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=200, blank=True)

@@ -1,0 +1,17 @@
+"""Every create, update and delete of business_rules_businessrule is recorded in the change log
+(coveris_capture, apps/core/migrations/0002_change_log.py).
+
+The SQL is written out as it ran: a migration reads no live module.
+"""
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("business_rules", "0002_default_rules"), ("core", "0002_change_log")]
+    operations = [
+        migrations.RunSQL(
+            "CREATE TRIGGER business_rules_businessrule_capture AFTER INSERT OR UPDATE OR DELETE ON business_rules_businessrule FOR EACH ROW EXECUTE FUNCTION coveris_capture('business_rule', 'id', 'business_rule', 'id', 'updated_at', '', '');",
+            'DROP TRIGGER IF EXISTS business_rules_businessrule_capture ON business_rules_businessrule;',
+        ),
+    ]

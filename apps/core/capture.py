@@ -1,0 +1,231 @@
+"""Change capture: who is changing the data, told to the database triggers that record it.
+
+Every tracked table (a model with `audit_entity`, see `tracked_models`) carries the trigger
+`coveris_capture` (apps/core/migrations/0002_change_log.py). For every row inserted, updated or
+deleted, by the ORM, `QuerySet.update()`, `bulk_create` or raw SQL alike, it appends the next link
+of the entity's chain to `core_change`, with the field-level differences, the database's clock,
+and the actor, request id and reason it reads from three transaction-local settings
+(`coveris.actor`, `coveris.request_id`, `coveris.reason`).
+
+This module sets those settings: an execute wrapper on every connection runs
+`SELECT set_config(...)` before each statement that can write, from
+
+- the request being served (its authenticated user and its X-Request-ID), or
+- `acting_as(user, reason=...)`, for services, commands and jobs (it wins over the request).
+
+Why not django-pghistory / django-pgtrigger: see docs/ARCHITECTURE.md "Change capture".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from apps.core import request_id
+
+GENESIS = "0" * 64
+
+# What is being served: an HttpRequest, whose `user` is read when a write happens (DRF
+# authenticates inside the view, after the middleware has run).
+_request: ContextVar[Any] = ContextVar("capture_request", default=None)
+# Set by acting_as: (actor id or None, reason), or None to read the request.
+_acting: ContextVar[tuple[int | None, str] | None] = ContextVar("capture_acting", default=None)
+
+_READ_ONLY = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT", "BEGIN", "SET", "SHOW")
+_SET_CONTEXT = (
+    "SELECT set_config('coveris.actor', %s, false), set_config('coveris.request_id', %s, false),"
+    " set_config('coveris.reason', %s, false)"
+)
+
+
+# Not a fact of its own: when a row changed is the change's `at`.
+ALWAYS_EXCLUDED = ("updated_at",)
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """How one model's rows are recorded: as `entity_type`, their id in `id_column`, in the
+    history of `subject_type`/`subject_column` (themselves, when empty), without `exclude`d
+    columns (nor `updated_at`). `member_of`: the row is one value (`value_column`) of a multi-valued field of the
+    entity (a manager's scope is a field of the user); its rows are recorded as updates."""
+
+    entity_type: str
+    id_column: str = "id"
+    subject_type: str = ""
+    subject_column: str = ""
+    exclude: tuple[str, ...] = ()
+    member_of: str = ""
+    value_column: str = ""
+
+    def trigger_args(self) -> tuple[str, ...]:
+        return (
+            self.entity_type,
+            self.id_column,
+            self.subject_type or self.entity_type,
+            self.subject_column or self.id_column,
+            ",".join(ALWAYS_EXCLUDED + self.exclude),
+            self.member_of,
+            self.value_column,
+        )
+
+
+def trigger_sql(table: str, tracking: Tracking) -> tuple[str, str]:
+    """(install, remove) SQL of the capture trigger on `table`, for a migration to write out."""
+    args = ", ".join("'" + a.replace("'", "''") + "'" for a in tracking.trigger_args())
+    name = f"{table}_capture"
+    return (
+        f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION coveris_capture({args});",
+        f"DROP TRIGGER IF EXISTS {name} ON {table};",
+    )
+
+
+def tracked_models() -> list[Any]:
+    """Every model whose rows are captured (they declare `audit_tracking`), in a stable order."""
+    from django.apps import apps
+
+    found = [
+        m
+        for m in apps.get_models()
+        if getattr(m, "audit_tracking", None) is not None and not m._meta.proxy
+    ]
+    return sorted(found, key=lambda m: m._meta.label)
+
+
+@contextmanager
+def acting_as(actor: Any, reason: str = "") -> Iterator[None]:
+    """Attribute the writes inside the block to `actor` (a user, an id or None), with `reason`."""
+    actor_id = getattr(actor, "pk", actor)
+    token = _acting.set((int(actor_id) if actor_id is not None else None, reason))
+    try:
+        yield
+    finally:
+        _acting.reset(token)
+
+
+@contextmanager
+def reason_for(reason: str) -> Iterator[None]:
+    """Record `reason` on the writes inside the block, keeping whoever is acting."""
+    if not reason:
+        yield
+        return
+    acting = _acting.get()
+    actor = acting[0] if acting is not None else _request_actor()
+    with acting_as(actor, reason or (acting[1] if acting else "")):
+        yield
+
+
+def serving(request: Any) -> object:
+    """Make `request` the one being served (the request id middleware); a token for `done`."""
+    return _request.set(request)
+
+
+def done(token: object) -> None:
+    _request.reset(token)  # type: ignore[arg-type]
+
+
+def _request_actor() -> int | None:
+    request = _request.get()
+    if request is None:
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.pk
+
+
+def current() -> tuple[str, str, str]:
+    """(actor id, request id, reason) as the settings carry them ("" when unknown)."""
+    acting = _acting.get()
+    if acting is not None:
+        actor, reason = acting
+    else:
+        actor, reason = _request_actor(), ""
+    return ("" if actor is None else str(actor), request_id.get(), reason)
+
+
+def _writes(sql: Any) -> bool:
+    head = str(sql).lstrip()[:9].upper()
+    return not head.startswith(_READ_ONLY)
+
+
+def set_context(execute: Any, sql: Any, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    """The execute wrapper: before a statement that can write, tell the triggers who acts.
+
+    The settings are the session's (a transaction-local one set in autocommit mode would end
+    with its own statement), set before every write, so a value never outlives its context.
+    Set outside a transaction, they cannot be rolled back, so the connection remembers them and
+    does not repeat an unchanged set; inside one, a rollback may undo them, so they are always
+    set."""
+    if _writes(sql):
+        values = current()
+        connection = context["connection"]
+        if connection.in_atomic_block:
+            context["cursor"].cursor.execute(_SET_CONTEXT, values)
+            connection.coveris_capture_context = None
+        elif getattr(connection, "coveris_capture_context", None) != values:
+            context["cursor"].cursor.execute(_SET_CONTEXT, values)
+            connection.coveris_capture_context = values
+    return execute(sql, params, many, context)
+
+
+def install(connection: BaseDatabaseWrapper, **_: Any) -> None:
+    """connection_created receiver: add the wrapper once per connection object (a new
+    connection starts with no settings)."""
+    connection.coveris_capture_context = None  # type: ignore[attr-defined]
+    if connection.vendor == "postgresql" and set_context not in connection.execute_wrappers:
+        connection.execute_wrappers.append(set_context)
+
+
+def link_hash(prev_hash: str, fields: tuple[str, ...]) -> str:
+    """The change row's hash as the trigger computes it: sha-256 over the previous hash, a
+    newline and each field length-prefixed (`<length>:<text>;`), so no field can borrow
+    characters from the next."""
+    payload = "".join(f"{len(value)}:{value};" for value in fields)
+    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+
+
+def verify_changes(progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """{ok, checked, first_broken} over every entity's chain in the change log: each row's hash
+    recomputed from its columns (an edit behind the triggers' back changes it), each row's
+    `prev_hash` the hash of the entity's row before (a removed row breaks it)."""
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+
+    from apps.core.models import Change
+
+    checked = 0
+    current_key: Any = None
+    expected_prev = GENESIS
+    rows = (
+        Change.objects.annotate(changes_text=Cast("changes", TextField()))
+        .order_by("entity_type", "entity_id", "id")
+        .iterator(chunk_size=2000)
+    )
+    for row in rows:
+        key = (row.entity_type, row.entity_id)
+        if key != current_key:
+            current_key, expected_prev = key, GENESIS
+        checked += 1
+        text = row.changes_text  # type: ignore[attr-defined]
+        recomputed = link_hash(row.prev_hash, row.hashed_fields(text))
+        if row.prev_hash != expected_prev or recomputed != row.hash:
+            return {
+                "ok": False,
+                "checked": checked,
+                "first_broken": {
+                    "table": Change._meta.db_table,
+                    "id": row.pk,
+                    "subject": list(key),
+                },
+            }
+        expected_prev = row.hash
+        if progress and checked % 10_000 == 0:
+            progress(checked)
+    return {"ok": True, "checked": checked, "first_broken": None}
