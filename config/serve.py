@@ -1,4 +1,9 @@
-"""`make run`: migrate, create the demo data once, print the logins, serve with uvicorn."""
+"""`make run`: migrate, create the demo data once, print the logins, serve with uvicorn.
+
+Migrations run as the tables' owner; the demo data and the server use the application's role,
+which owns no table (DESIGN §7): on the embedded PostgreSQL, `coveris_app` on the same server;
+elsewhere DATABASE_OWNER_URL migrates and DATABASE_URL serves (docs/OPERATIONS.md).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ import signal
 import socket
 import subprocess
 import sys
+from urllib.parse import urlsplit, urlunsplit
+
+APP_ROLE = "coveris_app"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -56,6 +64,25 @@ def uvicorn_command(*, host: str, port: int | str, workers: int | str) -> list[s
     ]
 
 
+def as_role(url: str, role: str = APP_ROLE) -> str:
+    """`url` with its user replaced by `role` (no password: the embedded server trusts local
+    connections)."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{role}@{host}"))
+
+
+def database_urls(env: dict[str, str]) -> tuple[str | None, str | None]:
+    """(the owner's URL for migrate, the application's URL for everything else); None keeps
+    what the settings find. Embedded: the running server's superuser, and `coveris_app` on it."""
+    if env.get("DATABASE_URL"):
+        return env.get("DATABASE_OWNER_URL") or env["DATABASE_URL"], env["DATABASE_URL"]
+    from config.devdb import running_url
+
+    owner = running_url()
+    return owner, as_role(owner) if owner else None
+
+
 def main(argv: list[str]) -> int:
     """Prepare the database and serve until Ctrl-C."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -66,8 +93,14 @@ def main(argv: list[str]) -> int:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     manage = [sys.executable, "manage.py"]
-    for step in (["migrate", "--noinput"], ["seed_demo", "--if-empty"]):
-        result = subprocess.run([*manage, *step], env=env, check=False)  # noqa: S603
+    owner_url, app_url = database_urls(env)
+    owner_env = dict(env, DATABASE_URL=owner_url) if owner_url else env
+    env = dict(env, DATABASE_URL=app_url) if app_url else env
+    for step, step_env in (
+        (["migrate", "--noinput"], owner_env),
+        (["seed_demo", "--if-empty"], env),
+    ):
+        result = subprocess.run([*manage, *step], env=step_env, check=False)  # noqa: S603
         if result.returncode != 0:
             return result.returncode
     print(

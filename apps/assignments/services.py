@@ -12,6 +12,7 @@ from django.db import transaction
 from apps.assignments.models import Assignment
 from apps.assignments.rules import AssignmentContext
 from apps.business_rules.engine import evaluate
+from apps.core.capture import attributed
 from apps.core.codes import ErrorCode
 from apps.core.etag import check_if_match
 from apps.core.exceptions import Conflict
@@ -49,6 +50,7 @@ def _check_employee_open(assignment: Assignment) -> None:
         raise Conflict("The employee is terminated.", code=ErrorCode.EMPLOYEE_TERMINATED)
 
 
+@attributed
 @transaction.atomic
 def assignment_propose(
     *, actor: User, override: bool = False, reason: str = "", **fields: Any
@@ -72,6 +74,7 @@ def assignment_propose(
     return assignment
 
 
+@attributed
 @transaction.atomic
 def assignment_update(
     *,
@@ -115,6 +118,7 @@ def assignment_update(
     return locked
 
 
+@attributed
 def end_open_assignments_of_terminated(
     employee: Employee, transition: str, actor: User | AnonymousUser | None, log: TransitionLog
 ) -> None:

@@ -13,17 +13,17 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.decorators import method_decorator
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.audit_log.filters import AuditEntryFilter
-from apps.audit_log.models import AuditEntry
+from apps.audit_log.models import Action, AuditEntry
 from apps.audit_log.selectors import audit_entries, entity_type_of, subject_history
 from apps.audit_log.serializers import CSV_COLUMNS, AuditEntrySerializer, VerifyResultSerializer
 from apps.audit_log.verification import verify_all
@@ -146,10 +146,24 @@ class HistoryAction:
     @extend_schema(
         request=None,
         responses=AuditEntrySerializer(many=True),
-        summary="Every log row about this subject, newest first",
+        parameters=[
+            OpenApiParameter(
+                "action",
+                enum=Action.values,
+                description="Only rows of this action (`transition`: the logged transitions).",
+            )
+        ],
+        summary="Every log row about this subject and what belongs to it, newest first",
     )
     def history(self, request: Request, pk: str | None = None) -> Response:
         subject = self.get_object()
         rows = subject_history(entity_type=entity_type_of(type(subject)), entity_id=subject.pk)
+        wanted = request.query_params.get("action")
+        if wanted is not None:
+            if wanted not in Action.values:
+                raise ValidationError(
+                    {"action": [f"Not one of: {', '.join(Action.values)}."]}, code="invalid"
+                )
+            rows = rows.filter(action=wanted)
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(AuditEntrySerializer(page, many=True).data)

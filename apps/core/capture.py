@@ -18,6 +18,7 @@ Why not django-pghistory / django-pgtrigger: see docs/ARCHITECTURE.md "Change ca
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,8 +53,9 @@ ALWAYS_EXCLUDED = ("updated_at",)
 class Tracking:
     """How one model's rows are recorded: as `entity_type`, their id in `id_column`, in the
     history of `subject_type`/`subject_column` (themselves, when empty), without `exclude`d
-    columns (nor `updated_at`). `member_of`: the row is one value (`value_column`) of a multi-valued field of the
-    entity (a manager's scope is a field of the user); its rows are recorded as updates."""
+    columns (nor `updated_at`). `member_of`: the row is one value (`value_column`) of a
+    multi-valued field of the entity (a manager's scope is a field of the user); its rows are
+    recorded as updates."""
 
     entity_type: str
     id_column: str = "id"
@@ -107,18 +109,6 @@ def acting_as(actor: Any, reason: str = "") -> Iterator[None]:
         yield
     finally:
         _acting.reset(token)
-
-
-@contextmanager
-def reason_for(reason: str) -> Iterator[None]:
-    """Record `reason` on the writes inside the block, keeping whoever is acting."""
-    if not reason:
-        yield
-        return
-    acting = _acting.get()
-    actor = acting[0] if acting is not None else _request_actor()
-    with acting_as(actor, reason or (acting[1] if acting else "")):
-        yield
 
 
 def serving(request: Any) -> object:
@@ -229,3 +219,18 @@ def verify_changes(progress: Callable[[int], None] | None = None) -> dict[str, A
         if progress and checked % 10_000 == 0:
             progress(checked)
     return {"ok": True, "checked": checked, "first_broken": None}
+
+
+def attributed(func: Callable[..., Any]) -> Callable[..., Any]:
+    """A service that takes `actor` (and `reason`) keywords: what it writes is attributed to them
+    in the change log, as inside a request, also when a command, a job or a test calls it."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        actor = kwargs.get("actor")
+        if getattr(actor, "pk", None) is None:
+            return func(*args, **kwargs)
+        with acting_as(actor, kwargs.get("reason") or ""):
+            return func(*args, **kwargs)
+
+    return wrapper

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from apps.fsm.chain import GENESIS, link_hash
@@ -64,22 +64,28 @@ class HashChainedLog(models.Model):
         return tuple(getattr(self, name) for name in self.chain_fields())
 
     @classmethod
-    def last_hash(cls, *key: Any) -> str:
-        """The chain's head for a subject's key (callers hold the subject's row lock)."""
-        head = (
-            cls._default_manager.filter(**dict(zip(cls.chain_fields(), key, strict=True)))
-            .order_by("-id")
-            .values_list("hash", flat=True)
-            .first()
-        )
-        return head or GENESIS
+    def head_and_now(cls, *key: Any) -> tuple[str, Any]:
+        """The chain's head for a subject's key (callers hold the subject's row lock) and the
+        database's clock, in one query: recorded times come from the database, not from the
+        worker that writes."""
+        columns = [cls._meta.get_field(name).column for name in cls.chain_fields()]
+        where = " AND ".join(f"{column} = %s" for column in columns)
+        table = cls._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT hash FROM {table} WHERE {where} ORDER BY id DESC LIMIT 1),"
+                " clock_timestamp()",
+                list(key),
+            )
+            head, now = cursor.fetchone()
+        return head or GENESIS, now
 
     @classmethod
     def append(cls, **fields: Any) -> Any:
-        """Write the next row of the subject's chain."""
+        """Write the next row of the subject's chain, dated by the database's clock (an `at`
+        passed in is not used; the database refuses a row dated in its future)."""
         row = cls(**fields)
-        row.at = timezone.now()
-        row.prev_hash = cls.last_hash(*row.chain_key())
+        row.prev_hash, row.at = cls.head_and_now(*row.chain_key())
         row.hash = row.compute_hash()
         row.save(force_insert=True)
         return row

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from rest_framework import exceptions
 
 from apps.core import request_id as request_ids
+from apps.core.capture import attributed
 from apps.core.codes import ErrorCode
 from apps.fsm.exceptions import RuleViolation, TransitionNotAllowed
 from apps.fsm.lifecycles import evaluate_rules, lifecycle_for
@@ -63,6 +64,7 @@ def _rules_gate(
     return metadata
 
 
+@attributed
 def transition_apply(
     *,
     subject: models.Model,
@@ -93,6 +95,7 @@ def transition_apply(
     )
 
 
+@attributed
 def transition_cascade(
     *,
     subject: models.Model,
@@ -116,6 +119,7 @@ def transition_cascade(
     )
 
 
+@attributed
 def _transition(
     *,
     subject: models.Model,
@@ -169,6 +173,7 @@ def _transition(
     return locked, log
 
 
+@attributed
 def record_change(
     *,
     subject: models.Model,

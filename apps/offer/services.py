@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.core import request_id as request_ids
+from apps.core.capture import attributed
 from apps.core.codes import ErrorCode
 from apps.core.exceptions import Conflict
 from apps.core.services import model_validate
@@ -17,6 +18,7 @@ from apps.org.models import Employee
 from apps.users.models import User
 
 
+@attributed
 def _append(*, employee: Employee, actor: User | None, **fields: Any) -> LedgerEntry:
     # The employee's row lock orders the chain: appends for one employee are serialized.
     Employee.objects.select_for_update(of=("self",)).filter(pk=employee.pk).first()
@@ -29,6 +31,7 @@ def _append(*, employee: Employee, actor: User | None, **fields: Any) -> LedgerE
     return entry
 
 
+@attributed
 @transaction.atomic
 def ledger_entry_create(
     *,
@@ -54,6 +57,7 @@ def ledger_entry_create(
     return _append(employee=employee, actor=actor, **fields)
 
 
+@attributed
 @transaction.atomic
 def ledger_entry_reverse(*, entry: LedgerEntry, actor: User | None, note: str = "") -> LedgerEntry:
     """Append the correction that cancels `entry` (once; a second reversal is a 409)."""

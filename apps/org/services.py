@@ -14,6 +14,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
+from apps.core.capture import attributed
 from apps.core.codes import ErrorCode
 from apps.core.etag import check_if_match
 from apps.core.exceptions import ProblemError
@@ -66,6 +67,7 @@ def org_unit_update(*, unit: OrgUnit, if_match: str | None = None, **fields: Any
     return locked
 
 
+@attributed
 @transaction.atomic
 def position_create(*, actor: User | None = None, **fields: Any) -> Position:
     """A new position, with its first weekly-hours version (valid from its start date)."""
@@ -83,6 +85,7 @@ def position_create(*, actor: User | None = None, **fields: Any) -> Position:
     return position
 
 
+@attributed
 @transaction.atomic
 def position_update(
     *,
@@ -105,6 +108,7 @@ def position_update(
     return locked
 
 
+@attributed
 @transaction.atomic
 def employee_create(*, actor: User | None = None, **fields: Any) -> Employee:
     """A new employee, with their first contract-hours version (valid from the hire date);
@@ -124,6 +128,7 @@ def employee_create(*, actor: User | None = None, **fields: Any) -> Employee:
     return employee
 
 
+@attributed
 @transaction.atomic
 def employee_update(
     *,
@@ -175,6 +180,7 @@ def _in_force(dated: _Dated, subject: Any, day: dt.date) -> Decimal | None:
     return getattr(current, "hours", None)
 
 
+@attributed
 def _append_version(
     dated: _Dated,
     subject: Any,
@@ -203,6 +209,7 @@ def _append_version(
     return version
 
 
+@attributed
 @transaction.atomic
 def contract_hours_add(
     *,
@@ -221,6 +228,7 @@ def contract_hours_add(
     return version
 
 
+@attributed
 @transaction.atomic
 def weekly_hours_add(
     *,

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 
 from apps.core import request_id as request_ids
+from apps.core.capture import attributed
 from apps.core.codes import ErrorCode
 from apps.core.etag import check_if_match
 from apps.core.exceptions import Conflict, ProblemError
@@ -78,6 +79,7 @@ def _check_attachable(tag: TagCatalog) -> TagCatalog:
 # --- the catalogue -------------------------------------------------------------------------------
 
 
+@attributed
 @transaction.atomic
 def tag_catalog_create(
     *,
@@ -97,6 +99,7 @@ def tag_catalog_create(
     return tag
 
 
+@attributed
 @transaction.atomic
 def tag_catalog_update(
     *,
@@ -185,6 +188,7 @@ def _check_unique(kind: Attachments, subject_id: int, key: dict[str, Any], pk: A
         raise Conflict(kind.duplicate(key), code=ErrorCode.DUPLICATE_TAG)
 
 
+@attributed
 def _log(
     kind: Attachments,
     row: Any,
@@ -209,6 +213,7 @@ def _log(
     )
 
 
+@attributed
 def _attach(
     kind: Attachments, *, subject: Any, tag: TagCatalog, reason: str, actor: Any, **values: Any
 ) -> Any:
@@ -232,6 +237,7 @@ def _attach(
     return row
 
 
+@attributed
 def _change(
     kind: Attachments,
     attachment: Any,
@@ -264,6 +270,7 @@ def _change(
     return locked
 
 
+@attributed
 def _detach(kind: Attachments, attachment: Any, *, reason: str, actor: Any) -> None:
     """Delete an attachment and log what it was."""
     _lock_subject(kind, kind.subject_id(attachment))
@@ -278,6 +285,7 @@ def _detach(kind: Attachments, attachment: Any, *, reason: str, actor: Any) -> N
 # --- employees' tags -----------------------------------------------------------------------------
 
 
+@attributed
 @transaction.atomic
 def employee_tag_add(
     *,
@@ -303,6 +311,7 @@ def employee_tag_add(
     return row
 
 
+@attributed
 @transaction.atomic
 def employee_tag_change(
     *,
@@ -319,6 +328,7 @@ def employee_tag_change(
     return row
 
 
+@attributed
 @transaction.atomic
 def employee_tag_remove(
     *, employee_tag: EmployeeTag, reason: str = "", actor: User | AnonymousUser | None
@@ -330,6 +340,7 @@ def employee_tag_remove(
 # --- positions' tags -----------------------------------------------------------------------------
 
 
+@attributed
 @transaction.atomic
 def position_tag_add(
     *,
@@ -353,6 +364,7 @@ def position_tag_add(
     return row
 
 
+@attributed
 @transaction.atomic
 def position_tag_change(
     *,
@@ -369,6 +381,7 @@ def position_tag_change(
     return row
 
 
+@attributed
 @transaction.atomic
 def position_tag_remove(
     *, position_tag: PositionTag, reason: str = "", actor: User | AnonymousUser | None

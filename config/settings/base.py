@@ -278,6 +278,8 @@ SPECTACULAR_SETTINGS = {
         "EmployeeStateEnum": "apps.fsm.states.EmployeeState",
         "AssignmentStateEnum": "apps.fsm.states.AssignmentState",
         "SeverityEnum": "apps.business_rules.models.Severity",
+        "AuditActionEnum": "apps.audit_log.models.Action",
+        "EntityTypeEnum": "apps.audit_log.models.EntityType",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -511,8 +511,16 @@ def test_history_is_newest_first_with_chain_links(as_admin, world):
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 4
-    rows = body["results"]
+    # Each transition is logged, and the row it changed is captured beside it.
+    assert body["count"] == 8
+    changes = [r for r in body["results"] if r["source"] == "change"]
+    assert [c["changes"]["state"] for c in changes] == [
+        ["active", "ended"],
+        ["approved", "active"],
+        ["proposed", "approved"],
+        [None, "proposed"],
+    ]
+    rows = [r for r in body["results"] if r["action"] == "transition"]
     assert [r["transition"] for r in rows] == ["end", "activate", "approve", "propose"]
     assert [(r["from_state"], r["to_state"]) for r in rows] == [
         ("active", "ended"),

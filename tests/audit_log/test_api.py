@@ -15,6 +15,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from rest_framework.test import APIClient
 
+from apps.audit_log.verification import verify_all
 from apps.fsm.services import transition_apply, transition_cascade
 from apps.offer.models import LedgerEntry
 from apps.offer.services import ledger_entry_create
@@ -57,7 +58,7 @@ def world(admin_user):
 
 def test_every_source_newest_first_with_fields(as_admin, world, admin_user):
     employee, assignment, _entry = world
-    response = as_admin.get("/api/v1/audit-log/")
+    response = as_admin.get("/api/v1/audit-log/?action=transition")
     assert response.status_code == 200
     rows = response.json()["results"]
     assert [r["source"] for r in rows] == [
@@ -94,9 +95,9 @@ def test_tag_changes_are_in_the_stream(as_admin, world, admin_user):
         actor=admin_user,
         reason="licence",
     )
-    rows = as_admin.get(f"/api/v1/audit-log/?entity_type=employee&entity_id={employee.pk}").json()[
-        "results"
-    ]
+    rows = as_admin.get(
+        f"/api/v1/audit-log/?entity_type=employee&entity_id={employee.pk}&action=transition"
+    ).json()["results"]
     assert rows[0]["source"] == "tag_change"
     assert rows[0]["transition"] == "tag.add"
     assert rows[0]["reason"] == "licence"
@@ -127,7 +128,7 @@ def test_filters(as_admin, world, admin_user):
     employee, _assignment, _ = world
 
     def sources(query: str) -> list[str]:
-        response = as_admin.get(f"/api/v1/audit-log/?{query}")
+        response = as_admin.get(f"/api/v1/audit-log/?action=transition&{query}")
         assert response.status_code == 200, response.content
         return [r["source"] for r in response.json()["results"]]
 
@@ -150,7 +151,11 @@ def test_history_endpoints_share_the_row_format(as_admin, world):
     stream = as_admin.get(
         f"/api/v1/audit-log/?entity_type=employee&entity_id={employee.pk}"
     ).json()["results"]
-    assert history == stream
+    # The history adds what belongs to the employee (its contract-hours versions).
+    assert [r for r in history if r["entity_type"] == "employee"] == stream
+    assert {(r["entity_type"], r["subject_id"]) for r in history if r not in stream} == {
+        ("contract_hours", employee.pk)
+    }
 
 
 @pytest.mark.django_db(transaction=True)
@@ -206,7 +211,9 @@ def test_verify_ok_then_tampered_row_found(as_admin, world):
     _, _, entry = world
     ok = as_admin.get("/api/v1/audit-log/verify/").json()
     assert ok["ok"] is True
-    assert ok["checked"] == 3
+    assert ok["checked"] == sum(ok["tables"].values())
+    assert ok["tables"]["offer_ledgerentry"] == 1
+    assert ok["tables"]["core_change"] > 0
     assert ok["first_broken"] is None
     table = LedgerEntry._meta.db_table
     with connection.cursor() as cursor:
@@ -225,19 +232,19 @@ def test_verify_ok_then_tampered_row_found(as_admin, world):
 def test_verify_command_reports_progress_and_ok(world):
     out, err = StringIO(), StringIO()
     call_command("verify_audit_log", stdout=out, stderr=err)
-    assert "ok: 3 rows verified" in out.getvalue()
+    assert f"ok: {verify_all()['checked']} rows verified" in out.getvalue()
     assert "rows checked" in err.getvalue()
 
 
 def test_export_is_a_streamed_csv(as_admin, world):
-    response = as_admin.get("/api/v1/audit-log/export/?entity_type=employee")
+    response = as_admin.get("/api/v1/audit-log/export/?entity_type=employee&action=transition")
     assert response.status_code == 200
     assert isinstance(response, StreamingHttpResponse)
     assert response["Content-Type"] == "text/csv"
     assert response["Content-Disposition"].startswith('attachment; filename="audit-log_')
     lines = b"".join(response.streaming_content).decode().splitlines()
     assert lines[0] == (
-        "at,entity_type,entity_id,transition,from_state,to_state,actor,"
+        "at,entity_type,entity_id,action,changes,transition,from_state,to_state,actor,"
         "actor_email,reason,request_id,source,source_id,hash"
     )
     assert len(lines) == 3

@@ -556,7 +556,7 @@ def test_history_lists_rows_newest_first_with_chain(as_admin, admin_user, employ
         )
         assert response.status_code == 200, response.content
 
-    response = as_admin.get(f"/api/v1/employees/{employee.pk}/history/")
+    response = as_admin.get(f"/api/v1/employees/{employee.pk}/history/?action=transition")
     assert response.status_code == 200
     body = response.json()
     assert body["count"] == 3
@@ -584,14 +584,17 @@ def test_history_of_other_employees_is_not_mixed_in(as_admin, admin_user, unit, 
     transition_apply(subject=other, transition="terminate", actor=admin_user)
     response = as_admin.get(f"/api/v1/employees/{employee.pk}/history/")
     assert response.status_code == 200
-    assert response.json()["results"] == []
+    rows = response.json()["results"]
+    assert rows  # the employee's own creation
+    assert {(r["subject_type"], r["subject_id"]) for r in rows} == {("employee", employee.pk)}
+    assert as_admin.get(f"/api/v1/employees/{employee.pk}/history/?action=bogus").status_code == 400
 
 
 def test_employee_sees_own_history_only(as_employee, employee_user, admin_user, unit, employee):
     own = make_employee(unit, user=employee_user)
     transition_apply(subject=own, transition="start_onboarding", actor=admin_user)
     transition_apply(subject=employee, transition="start_onboarding", actor=admin_user)
-    response = as_employee.get(f"/api/v1/employees/{own.pk}/history/")
+    response = as_employee.get(f"/api/v1/employees/{own.pk}/history/?action=transition")
     assert names(response, "transition") == ["start_onboarding"]
     problem(as_employee.get(f"/api/v1/employees/{employee.pk}/history/"), 404, "not_found")
 

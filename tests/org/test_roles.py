@@ -244,7 +244,12 @@ def test_role_matrix(resource, action, target, role, status, world, request):
             assert body["id"] == obj.pk
             assert response.headers["ETag"]
         else:
-            assert body["results"] == []  # nobody has run a transition yet
+            # Nobody has run a transition yet: only the creation of the employee (and its
+            # first contract-hours version) is on record.
+            assert {(r["source"], r["action"]) for r in body["results"]} == {("change", "create")}
+            assert {(r["subject_type"], r["subject_id"]) for r in body["results"]} == {
+                ("employee", obj.pk)
+            }
     elif action in ("put", "patch"):
         assert body["id"] == obj.pk
         assert body[PATCH_FIELD[resource]] == "Renamed"

@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(
             "CREATE TRIGGER assignments_assignment_capture AFTER INSERT OR UPDATE OR DELETE ON assignments_assignment FOR EACH ROW EXECUTE FUNCTION coveris_capture('assignment', 'id', 'assignment', 'id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS assignments_assignment_capture ON assignments_assignment;',
+            "DROP TRIGGER IF EXISTS assignments_assignment_capture ON assignments_assignment;",
         ),
     ]

@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(
             "CREATE TRIGGER business_rules_businessrule_capture AFTER INSERT OR UPDATE OR DELETE ON business_rules_businessrule FOR EACH ROW EXECUTE FUNCTION coveris_capture('business_rule', 'id', 'business_rule', 'id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS business_rules_businessrule_capture ON business_rules_businessrule;',
+            "DROP TRIGGER IF EXISTS business_rules_businessrule_capture ON business_rules_businessrule;",
         ),
     ]

@@ -5,7 +5,9 @@ value_column) appends, for each row inserted, updated or deleted, the next link 
 chain: the field-level differences (never the excluded columns; an update that changes only those
 writes nothing), the actor, request id and reason from the transaction's settings
 (apps/core/capture.py), the database's clock, and sha-256 over the previous hash, a newline and
-the length-prefixed fields (apps.core.capture.link_hash recomputes it).
+the length-prefixed fields (apps.core.capture.link_hash recomputes it). It runs with its owner's
+rights (SECURITY DEFINER), so the application's role, which may not INSERT into core_change
+(0003_app_role), cannot write a change row but through it.
 
 The SQL is written out as it ran: a migration reads no live module.
 """
@@ -98,7 +100,7 @@ BEGIN
             encode(sha256(convert_to(v_prev || E'\n' || v_payload, 'UTF8')), 'hex'));
     RETURN NULL;
 END;
-$$ LANGUAGE plpgsql;
+$$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp;
 """
 
 

@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(
             "CREATE TRIGGER demand_coveragerequirement_capture AFTER INSERT OR UPDATE OR DELETE ON demand_coveragerequirement FOR EACH ROW EXECUTE FUNCTION coveris_capture('coverage_requirement', 'id', 'position', 'position_id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS demand_coveragerequirement_capture ON demand_coveragerequirement;',
+            "DROP TRIGGER IF EXISTS demand_coveragerequirement_capture ON demand_coveragerequirement;",
         ),
     ]

@@ -12,26 +12,26 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(
             "CREATE TRIGGER org_contracthours_capture AFTER INSERT OR UPDATE OR DELETE ON org_contracthours FOR EACH ROW EXECUTE FUNCTION coveris_capture('contract_hours', 'id', 'employee', 'employee_id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS org_contracthours_capture ON org_contracthours;',
+            "DROP TRIGGER IF EXISTS org_contracthours_capture ON org_contracthours;",
         ),
         migrations.RunSQL(
             "CREATE TRIGGER org_employee_capture AFTER INSERT OR UPDATE OR DELETE ON org_employee FOR EACH ROW EXECUTE FUNCTION coveris_capture('employee', 'id', 'employee', 'id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS org_employee_capture ON org_employee;',
+            "DROP TRIGGER IF EXISTS org_employee_capture ON org_employee;",
         ),
         migrations.RunSQL(
             "CREATE TRIGGER org_managerscope_capture AFTER INSERT OR UPDATE OR DELETE ON org_managerscope FOR EACH ROW EXECUTE FUNCTION coveris_capture('user', 'user_id', 'user', 'user_id', 'updated_at', 'scope', 'org_unit_id');",
-            'DROP TRIGGER IF EXISTS org_managerscope_capture ON org_managerscope;',
+            "DROP TRIGGER IF EXISTS org_managerscope_capture ON org_managerscope;",
         ),
         migrations.RunSQL(
             "CREATE TRIGGER org_orgunit_capture AFTER INSERT OR UPDATE OR DELETE ON org_orgunit FOR EACH ROW EXECUTE FUNCTION coveris_capture('org_unit', 'id', 'org_unit', 'id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS org_orgunit_capture ON org_orgunit;',
+            "DROP TRIGGER IF EXISTS org_orgunit_capture ON org_orgunit;",
         ),
         migrations.RunSQL(
             "CREATE TRIGGER org_position_capture AFTER INSERT OR UPDATE OR DELETE ON org_position FOR EACH ROW EXECUTE FUNCTION coveris_capture('position', 'id', 'position', 'id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS org_position_capture ON org_position;',
+            "DROP TRIGGER IF EXISTS org_position_capture ON org_position;",
         ),
         migrations.RunSQL(
             "CREATE TRIGGER org_weeklyhours_capture AFTER INSERT OR UPDATE OR DELETE ON org_weeklyhours FOR EACH ROW EXECUTE FUNCTION coveris_capture('weekly_hours', 'id', 'position', 'position_id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS org_weeklyhours_capture ON org_weeklyhours;',
+            "DROP TRIGGER IF EXISTS org_weeklyhours_capture ON org_weeklyhours;",
         ),
     ]

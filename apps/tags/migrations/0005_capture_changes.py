@@ -12,14 +12,14 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(
             "CREATE TRIGGER tags_employeetag_capture AFTER INSERT OR UPDATE OR DELETE ON tags_employeetag FOR EACH ROW EXECUTE FUNCTION coveris_capture('employee_tag', 'id', 'employee', 'employee_id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS tags_employeetag_capture ON tags_employeetag;',
+            "DROP TRIGGER IF EXISTS tags_employeetag_capture ON tags_employeetag;",
         ),
         migrations.RunSQL(
             "CREATE TRIGGER tags_positiontag_capture AFTER INSERT OR UPDATE OR DELETE ON tags_positiontag FOR EACH ROW EXECUTE FUNCTION coveris_capture('position_tag', 'id', 'position', 'position_id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS tags_positiontag_capture ON tags_positiontag;',
+            "DROP TRIGGER IF EXISTS tags_positiontag_capture ON tags_positiontag;",
         ),
         migrations.RunSQL(
             "CREATE TRIGGER tags_tagcatalog_capture AFTER INSERT OR UPDATE OR DELETE ON tags_tagcatalog FOR EACH ROW EXECUTE FUNCTION coveris_capture('tag', 'id', 'tag', 'id', 'updated_at', '', '');",
-            'DROP TRIGGER IF EXISTS tags_tagcatalog_capture ON tags_tagcatalog;',
+            "DROP TRIGGER IF EXISTS tags_tagcatalog_capture ON tags_tagcatalog;",
         ),
     ]

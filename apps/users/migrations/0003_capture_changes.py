@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL(
             "CREATE TRIGGER users_user_capture AFTER INSERT OR UPDATE OR DELETE ON users_user FOR EACH ROW EXECUTE FUNCTION coveris_capture('user', 'id', 'user', 'id', 'updated_at,password,last_login', '', '');",
-            'DROP TRIGGER IF EXISTS users_user_capture ON users_user;',
+            "DROP TRIGGER IF EXISTS users_user_capture ON users_user;",
         ),
     ]
