@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from apps.audit_log.models import AuditEntry
-from apps.fsm.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)

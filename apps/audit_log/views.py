@@ -27,6 +27,7 @@ from apps.audit_log.models import Action, AuditEntry
 from apps.audit_log.selectors import audit_entries, entity_type_of, subject_history
 from apps.audit_log.serializers import CSV_COLUMNS, AuditEntrySerializer, VerifyResultSerializer
 from apps.audit_log.verification import verify_all
+from apps.core.codes import ErrorCode
 from apps.core.db import replica_reads
 from apps.core.filters import FilterBackend
 from apps.core.pagination import StrictPageSizeMixin
@@ -162,7 +163,8 @@ class HistoryAction:
         if wanted is not None:
             if wanted not in Action.values:
                 raise ValidationError(
-                    {"action": [f"Not one of: {', '.join(Action.values)}."]}, code="invalid"
+                    {"action": [f"Not one of: {', '.join(Action.values)}."]},
+                    code=ErrorCode.INVALID,
                 )
             rows = rows.filter(action=wanted)
         page = self.paginate_queryset(rows)

@@ -11,6 +11,7 @@ from rest_framework import serializers
 from apps.business_rules.kinds import kinds
 from apps.business_rules.models import BusinessRule
 from apps.business_rules.serializers import GUARDABLE
+from apps.core.admin import RecordedHistoryMixin
 
 
 class BusinessRuleForm(forms.ModelForm):  # type: ignore[type-arg]
@@ -54,7 +55,7 @@ def _messages(detail: Any) -> list[str]:
 
 
 @admin.register(BusinessRule)
-class BusinessRuleAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class BusinessRuleAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     form = BusinessRuleForm
     list_display = ("code", "name", "kind", "severity", "enabled", "scope")
     list_filter = ("kind", "severity", "enabled")

@@ -11,11 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path
 from django.utils.safestring import SafeString
 
-from apps.core.admin import register_panel
+from apps.core.admin import ReadOnlyAdmin, RecordedHistoryMixin, register_panel
 from apps.demand.admin_views import coverage_report_view
 from apps.demand.charts import position_chart
 from apps.demand.models import CoverageReport, CoverageRequirement
-from apps.fsm.admin import ReadOnlyAdmin
 from apps.org.models import Position
 from apps.users.models import User
 
@@ -56,7 +55,7 @@ class CoverageReportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CoverageRequirement)
-class CoverageRequirementAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CoverageRequirementAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Requirements are written through the service: one requirement per position and day."""
 
     list_display = ("position", "start_date", "end_date", "required_hours")

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django_fsm.admin import FSMAdminMixin
 from rest_framework.exceptions import APIException
 
+from apps.core.admin import ReadOnlyAdmin
 from apps.fsm.models import EmployeeTransitionLog
 from apps.fsm.services import transition_apply
 
@@ -63,20 +64,6 @@ class TransitionAdminMixin(FSMAdminMixin):
             return False
         self.message_user(request, f"{transition_name} done.", level=messages.SUCCESS)
         return True
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Shows rows and changes none: logs are append-only (HashChainedLog; the database refuses
-    their edits too), and a report page has nothing to change."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ReadOnlyLogAdmin(ReadOnlyAdmin):

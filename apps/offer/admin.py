@@ -8,8 +8,7 @@ from django.http import HttpRequest
 from django.utils.safestring import SafeString
 from rest_framework.exceptions import APIException
 
-from apps.core.admin import register_panel
-from apps.fsm.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, register_panel
 from apps.offer import services
 from apps.offer.charts import employee_chart
 from apps.offer.models import LedgerEntry

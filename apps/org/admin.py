@@ -12,7 +12,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from apps.core.admin import ExtensibleAdminMixin, register_inline
+from apps.core.admin import ExtensibleAdminMixin, RecordedHistoryMixin, register_inline
 from apps.fsm.admin import TransitionAdminMixin
 from apps.fsm.models import EmployeeTransitionLog
 from apps.org import services
@@ -104,7 +104,7 @@ register_inline(
 )
 
 
-class _VersionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class _VersionAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Versions are append-only: shown, and added through the service; never changed."""
 
     form = VersionForm
@@ -158,7 +158,7 @@ class WeeklyHoursAdmin(_VersionAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class OrgUnitAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "name", "parent", "active", "path")
     list_filter = ("active",)
     search_fields = ("code", "name")

@@ -12,8 +12,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.core.admin import register_inline
-from apps.fsm.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, RecordedHistoryMixin, register_inline
 from apps.org.models import Employee, Position
 from apps.tags import services
 from apps.tags.models import EmployeeTag, PositionTag, TagCatalog, TagChangeLog
@@ -115,7 +114,7 @@ POSITION_TAG_ROWS = _TagRows(
 
 
 @admin.register(TagCatalog)
-class TagCatalogAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class TagCatalogAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("code", "label", "category", "active", "updated_at")
     list_filter = ("active", "category")
     search_fields = ("code", "label", "description")
@@ -157,7 +156,7 @@ class ExpiryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class _TagRowsAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class _TagRowsAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Standalone lists of employee / position tags; edits go through the services."""
 
     rows: ClassVar[_TagRows]
