@@ -77,6 +77,22 @@ class Tracking:
         )
 
 
+BASELINE_REASON = "recorded when change capture was installed"
+
+
+def baseline_sql(table: str, tracking: Tracking) -> str:
+    """SQL that records every row `table` holds as created (a migration writes it out after
+    installing the trigger, so that the record starts complete)."""
+    args = [
+        f"'{a}'" if i != 4 else f"'{{{a}}}'::text[]" for i, a in enumerate(tracking.trigger_args())
+    ]
+    return (
+        f"SELECT set_config('coveris.reason', '{BASELINE_REASON}', true);"
+        f" SELECT coveris_record_change({', '.join(args)}, 'INSERT', NULL, to_jsonb(t))"
+        f" FROM {table} t ORDER BY t.{tracking.id_column};"
+    )
+
+
 def trigger_sql(table: str, tracking: Tracking) -> tuple[str, str]:
     """(install, remove) SQL of the capture trigger on `table`, for a migration to write out."""
     args = ", ".join("'" + a.replace("'", "''") + "'" for a in tracking.trigger_args())
@@ -194,7 +210,9 @@ def verify_changes(progress: Callable[[int], None] | None = None) -> dict[str, A
     current_key: Any = None
     expected_prev = GENESIS
     rows = (
-        Change.objects.annotate(changes_text=Cast("changes", TextField()))
+        Change.objects.annotate(
+            changes_text=Cast("changes", TextField()), state_text=Cast("state", TextField())
+        )
         .order_by("entity_type", "entity_id", "id")
         .iterator(chunk_size=2000)
     )
@@ -203,8 +221,8 @@ def verify_changes(progress: Callable[[int], None] | None = None) -> dict[str, A
         if key != current_key:
             current_key, expected_prev = key, GENESIS
         checked += 1
-        text = row.changes_text  # type: ignore[attr-defined]
-        recomputed = link_hash(row.prev_hash, row.hashed_fields(text))
+        texts = (row.changes_text, row.state_text)  # type: ignore[attr-defined]
+        recomputed = link_hash(row.prev_hash, row.hashed_fields(*texts))
         if row.prev_hash != expected_prev or recomputed != row.hash:
             return {
                 "ok": False,

@@ -24,6 +24,9 @@ class Change(models.Model):
     entity_id = models.BigIntegerField()
     action = models.CharField(max_length=8, choices=Action.choices)
     changes = models.JSONField(default=dict)
+    # The row after the change (its recorded columns; none after a delete): what `as_of`
+    # reports read back (apps.core.asof).
+    state = models.JSONField(null=True, blank=True)
     # The resource whose history/ the change belongs to: an employee for its contract hours.
     subject_type = models.CharField(max_length=32)
     subject_id = models.BigIntegerField()
@@ -51,9 +54,9 @@ class Change(models.Model):
     def __str__(self) -> str:
         return f"{self.entity_type} {self.entity_id} {self.action}"
 
-    def hashed_fields(self, changes_text: str) -> tuple[str, ...]:
-        """The fields, as text, in the order the trigger hashes them (`changes_text` is the
-        database's rendering of `changes`)."""
+    def hashed_fields(self, changes_text: str, state_text: str | None) -> tuple[str, ...]:
+        """The fields, as text, in the order the trigger hashes them (`changes_text` and
+        `state_text` are the database's renderings of `changes` and `state`)."""
         return (
             self.entity_type,
             str(self.entity_id),
@@ -65,4 +68,5 @@ class Change(models.Model):
             self.request_id,
             self.reason,
             changes_text,
+            state_text or "",
         )

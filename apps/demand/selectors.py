@@ -20,6 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import Q, QuerySet
 
+from apps.core import asof
 from apps.core.db import read_alias
 from apps.demand.models import CoverageRequirement
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
@@ -175,7 +176,7 @@ def _params(
 
 def _fetch(sql: str, params: dict[str, Any], using: str | None) -> list[CoverageWeek]:
     with connections[using or read_alias()].cursor() as cursor:
-        cursor.execute(sql, params)
+        asof.execute(cursor, sql, params)
         return [
             CoverageWeek(key, ws, Decimal(req), Decimal(asg))
             for key, ws, req, asg in cursor.fetchall()
@@ -230,11 +231,11 @@ def summary_targets(
     one query whatever the number of units (two without `unit`)."""
     paths = scope_paths(user)
     if unit is not None:
-        roots = [unit]
+        roots = asof.rows(OrgUnit.objects.filter(pk=unit.pk))
     elif paths is None:
-        roots = list(OrgUnit.objects.filter(parent__isnull=True).order_by("path"))
+        roots = asof.rows(OrgUnit.objects.filter(parent__isnull=True).order_by("path"))
     else:
-        roots = list(OrgUnit.objects.filter(path__in=paths).order_by("path"))
+        roots = asof.rows(OrgUnit.objects.filter(path__in=paths).order_by("path"))
     if not roots:
         return []
     levels = {root.path: root.path.count("/") for root in roots}
@@ -242,7 +243,7 @@ def summary_targets(
     if unit is not None or paths is not None:
         units = units.filter(reduce(or_, (Q(path__startswith=p) for p in levels)))
     targets: list[OrgUnit] = []
-    for candidate in units:
+    for candidate in asof.rows(units):
         # Roots may nest (a scope naming a unit and its parent): depth counts from the nearest.
         prefixes = _ancestor_paths(candidate.path)
         nearest = max(levels[p] for p in prefixes if p in levels)

@@ -14,6 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import QuerySet
 
+from apps.core import asof
 from apps.core.db import read_alias
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.offer.models import LedgerEntry
@@ -128,7 +129,7 @@ def supply_weeks(
         "exclude": exclude_assignment or 0,
     }
     with connections[using or read_alias()].cursor() as cursor:
-        cursor.execute(SUPPLY_SQL, params)
+        asof.execute(cursor, SUPPLY_SQL, params)
         return [
             SupplyWeek(eid, ws, Decimal(c), Decimal(lg), Decimal(a), int(n))
             for eid, ws, c, lg, a, n in cursor.fetchall()

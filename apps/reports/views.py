@@ -3,21 +3,27 @@ computing other pages' rows, and the same rows as a CSV download."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core import asof
 from apps.core.db import replica_reads
 from apps.core.pagination import CoverisPagination
 from apps.core.renderers import CSVRenderer, JSONRenderer
 from apps.core.serializers import ScopedRelationsMixin
 from apps.reports.grid import grid_response
 from apps.reports.weeks import WeekRangeSerializer, week_label, week_range
+
+# The instant a report answers as of (`as_of`, or now), on every report response.
+AS_OF_HEADER = "Coveris-As-Of"
 
 
 class ReportQuerySerializer(ScopedRelationsMixin, WeekRangeSerializer):
@@ -27,6 +33,20 @@ class ReportQuerySerializer(ScopedRelationsMixin, WeekRangeSerializer):
     format = serializers.ChoiceField(choices=["json", "csv"], required=False)
     page = serializers.IntegerField(required=False, min_value=1)
     page_size = serializers.IntegerField(required=False, min_value=1)
+    as_of = serializers.DateTimeField(
+        required=False,
+        help_text="Answer as the same request answered at this instant (ISO 8601, between the "
+        "first record and now); default now.",
+    )
+
+    def validate_as_of(self, value: dt.datetime) -> dt.datetime:
+        if value > timezone.now():
+            raise serializers.ValidationError("as_of lies in the future.")
+        first = asof.first_record()
+        if first is None or value < first:
+            since = f" (the first is at {first.isoformat()})" if first else ""
+            raise serializers.ValidationError(f"Nothing was recorded by as_of{since}.")
+        return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -67,14 +87,17 @@ class WeeklyReportView(APIView):
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
         csv = wants_csv(request)
-        response = grid_response(
-            request,
-            self,
-            self.grid_keys(request, params),
-            len(params["weeks"]),
-            lambda keys: self.grid_rows(request, params, keys),
-            paginate=not csv,
-        )
+        instant = params.get("as_of")
+        with asof.as_of(instant):
+            response = grid_response(
+                request,
+                self,
+                self.grid_keys(request, params),
+                len(params["weeks"]),
+                lambda keys: self.grid_rows(request, params, keys),
+                paginate=not csv,
+            )
+        response[AS_OF_HEADER] = (instant or timezone.now()).isoformat()
         return csv_download(response, self.report_name, params) if csv else response
 
     def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:
@@ -88,8 +111,12 @@ class WeeklyReportView(APIView):
         if params.get(key):
             queryset = queryset.filter(pk=params[key].pk)
         if params.get("org_unit"):
-            queryset = queryset.filter(org_unit__path__startswith=params["org_unit"].path)
-        return list(queryset.values_list("id", flat=True))
+            unit = params["org_unit"]
+            # Where the unit stood then, as of an instant.
+            found = asof.rows(type(unit).objects.filter(pk=unit.pk))
+            path = found[0].path if found else "\x00"
+            queryset = queryset.filter(org_unit__path__startswith=path)
+        return asof.values_list(queryset.values_list("id", flat=True))
 
     def grid_rows(
         self, request: Request, params: dict[str, Any], keys: list[Any]

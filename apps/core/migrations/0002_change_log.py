@@ -2,8 +2,9 @@
 
 coveris_capture(entity_type, id_column, subject_type, subject_column, excluded_csv, member_of,
 value_column) appends, for each row inserted, updated or deleted, the next link of the entity's
-chain: the field-level differences (never the excluded columns; an update that changes only those
-writes nothing), the actor, request id and reason from the transaction's settings
+chain (coveris_record_change, which a migration also calls to record the rows that exist when
+capture is installed): the field-level differences and the row as it is after the change (never
+the excluded columns; an update that changes only those writes nothing), the actor, request id and reason from the transaction's settings
 (apps/core/capture.py), the database's clock, and sha-256 over the previous hash, a newline and
 the length-prefixed fields (apps.core.capture.link_hash recomputes it). It runs with its owner's
 rights (SECURITY DEFINER), so the application's role, which may not INSERT into core_change
@@ -24,18 +25,14 @@ BEGIN
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE OR REPLACE FUNCTION coveris_capture() RETURNS trigger AS $$
+CREATE OR REPLACE FUNCTION coveris_record_change(
+    v_entity_type text, v_id_column text, v_subject_type text, v_subject_column text,
+    v_excluded text[], v_member_of text, v_value_column text,
+    v_op text, v_old jsonb, v_new jsonb
+) RETURNS void AS $$
 DECLARE
-    v_entity_type text := TG_ARGV[0];
-    v_id_column text := TG_ARGV[1];
-    v_subject_type text := TG_ARGV[2];
-    v_subject_column text := TG_ARGV[3];
-    v_excluded text[] := string_to_array(TG_ARGV[4], ',');
-    v_member_of text := TG_ARGV[5];
-    v_value_column text := TG_ARGV[6];
-    v_old jsonb;
-    v_new jsonb;
     v_row jsonb;
+    v_state jsonb;
     v_action text;
     v_changes jsonb;
     v_entity_id bigint;
@@ -47,32 +44,34 @@ DECLARE
     v_prev text;
     v_payload text;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN v_old := to_jsonb(OLD) - COALESCE(v_excluded, '{}'); END IF;
-    IF TG_OP <> 'DELETE' THEN v_new := to_jsonb(NEW) - COALESCE(v_excluded, '{}'); END IF;
+    v_old := v_old - COALESCE(v_excluded, '{}');
+    v_new := v_new - COALESCE(v_excluded, '{}');
     v_row := COALESCE(v_new, v_old);
     IF v_member_of <> '' THEN
         -- One value of a multi-valued field of the entity: recorded as an update of it.
         IF v_old -> v_value_column IS NOT DISTINCT FROM v_new -> v_value_column THEN
-            RETURN NULL;
+            RETURN;
         END IF;
         v_action := 'update';
         v_changes := jsonb_build_object(v_member_of, jsonb_build_array(
             v_old -> v_value_column, v_new -> v_value_column));
-    ELSIF TG_OP = 'INSERT' THEN
+    ELSIF v_op = 'INSERT' THEN
         v_action := 'create';
+        v_state := v_new;
         SELECT COALESCE(jsonb_object_agg(key, jsonb_build_array(NULL, value)), '{}')
           INTO v_changes FROM jsonb_each(v_new) WHERE value <> 'null'::jsonb;
-    ELSIF TG_OP = 'DELETE' THEN
+    ELSIF v_op = 'DELETE' THEN
         v_action := 'delete';
         SELECT COALESCE(jsonb_object_agg(key, jsonb_build_array(value, NULL)), '{}')
           INTO v_changes FROM jsonb_each(v_old) WHERE value <> 'null'::jsonb;
     ELSE
         v_action := 'update';
+        v_state := v_new;
         SELECT jsonb_object_agg(n.key, jsonb_build_array(v_old -> n.key, n.value))
           INTO v_changes FROM jsonb_each(v_new) n
          WHERE v_old -> n.key IS DISTINCT FROM n.value;
         IF v_changes IS NULL THEN
-            RETURN NULL;
+            RETURN;
         END IF;
     END IF;
     v_entity_id := (v_row ->> v_id_column)::bigint;
@@ -91,16 +90,26 @@ BEGIN
           v_entity_type, v_entity_id::text, v_action, v_subject_type, v_subject_id::text,
           COALESCE(v_actor::text, ''),
           to_char(v_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-          v_request_id, v_reason, v_changes::text
+          v_request_id, v_reason, v_changes::text, COALESCE(v_state::text, '')
       ]) WITH ORDINALITY AS t(f, n);
-    INSERT INTO core_change (entity_type, entity_id, action, changes, subject_type, subject_id,
-                             actor_id, at, request_id, reason, prev_hash, hash)
-    VALUES (v_entity_type, v_entity_id, v_action, v_changes, v_subject_type, v_subject_id,
-            v_actor, v_at, v_request_id, v_reason, v_prev,
+    INSERT INTO core_change (entity_type, entity_id, action, changes, state, subject_type,
+                             subject_id, actor_id, at, request_id, reason, prev_hash, hash)
+    VALUES (v_entity_type, v_entity_id, v_action, v_changes, v_state, v_subject_type,
+            v_subject_id, v_actor, v_at, v_request_id, v_reason, v_prev,
             encode(sha256(convert_to(v_prev || E'\n' || v_payload, 'UTF8')), 'hex'));
-    RETURN NULL;
 END;
 $$ LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp;
+
+CREATE OR REPLACE FUNCTION coveris_capture() RETURNS trigger AS $$
+BEGIN
+    PERFORM coveris_record_change(
+        TG_ARGV[0], TG_ARGV[1], TG_ARGV[2], TG_ARGV[3], string_to_array(TG_ARGV[4], ','),
+        TG_ARGV[5], TG_ARGV[6], TG_OP,
+        CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE to_jsonb(OLD) END,
+        CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE to_jsonb(NEW) END);
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
 """
 
 
@@ -132,6 +141,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("changes", models.JSONField(default=dict)),
+                ("state", models.JSONField(blank=True, null=True)),
                 ("subject_type", models.CharField(max_length=32)),
                 ("subject_id", models.BigIntegerField()),
                 ("at", models.DateTimeField()),
@@ -161,7 +171,11 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        migrations.RunSQL(CAPTURE_FUNCTION, "DROP FUNCTION IF EXISTS coveris_capture();"),
+        migrations.RunSQL(
+            CAPTURE_FUNCTION,
+            "DROP FUNCTION IF EXISTS coveris_capture();"
+            " DROP FUNCTION IF EXISTS coveris_record_change(text, text, text, text, text[], text, text, text, jsonb, jsonb);",
+        ),
         migrations.RunSQL(
             "CREATE TRIGGER core_change_append_only BEFORE UPDATE OR DELETE ON core_change FOR EACH ROW EXECUTE FUNCTION coveris_refuse_log_change();"
             " CREATE TRIGGER core_change_no_truncate BEFORE TRUNCATE ON core_change FOR EACH STATEMENT EXECUTE FUNCTION coveris_refuse_log_change();",

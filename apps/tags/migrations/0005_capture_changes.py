@@ -1,5 +1,6 @@
 """Every create, update and delete of tags_employeetag, tags_positiontag, tags_tagcatalog is recorded in the change log
-(coveris_capture, apps/core/migrations/0002_change_log.py).
+(coveris_capture, apps/core/migrations/0002_change_log.py); the rows there already are
+recorded as created, so that the record starts complete.
 
 The SQL is written out as it ran: a migration reads no live module.
 """
@@ -15,11 +16,23 @@ class Migration(migrations.Migration):
             "DROP TRIGGER IF EXISTS tags_employeetag_capture ON tags_employeetag;",
         ),
         migrations.RunSQL(
+            "SELECT set_config('coveris.reason', 'recorded when change capture was installed', true); SELECT coveris_record_change('employee_tag', 'id', 'employee', 'employee_id', '{updated_at}'::text[], '', '', 'INSERT', NULL, to_jsonb(t)) FROM tags_employeetag t ORDER BY t.id;",
+            migrations.RunSQL.noop,
+        ),
+        migrations.RunSQL(
             "CREATE TRIGGER tags_positiontag_capture AFTER INSERT OR UPDATE OR DELETE ON tags_positiontag FOR EACH ROW EXECUTE FUNCTION coveris_capture('position_tag', 'id', 'position', 'position_id', 'updated_at', '', '');",
             "DROP TRIGGER IF EXISTS tags_positiontag_capture ON tags_positiontag;",
         ),
         migrations.RunSQL(
+            "SELECT set_config('coveris.reason', 'recorded when change capture was installed', true); SELECT coveris_record_change('position_tag', 'id', 'position', 'position_id', '{updated_at}'::text[], '', '', 'INSERT', NULL, to_jsonb(t)) FROM tags_positiontag t ORDER BY t.id;",
+            migrations.RunSQL.noop,
+        ),
+        migrations.RunSQL(
             "CREATE TRIGGER tags_tagcatalog_capture AFTER INSERT OR UPDATE OR DELETE ON tags_tagcatalog FOR EACH ROW EXECUTE FUNCTION coveris_capture('tag', 'id', 'tag', 'id', 'updated_at', '', '');",
             "DROP TRIGGER IF EXISTS tags_tagcatalog_capture ON tags_tagcatalog;",
+        ),
+        migrations.RunSQL(
+            "SELECT set_config('coveris.reason', 'recorded when change capture was installed', true); SELECT coveris_record_change('tag', 'id', 'tag', 'id', '{updated_at}'::text[], '', '', 'INSERT', NULL, to_jsonb(t)) FROM tags_tagcatalog t ORDER BY t.id;",
+            migrations.RunSQL.noop,
         ),
     ]

@@ -1,0 +1,130 @@
+"""Reports as of an instant (DESIGN §7): the tables a report reads, as they were then.
+
+The change log holds, for every tracked row, its state after each change (`Change.state`; none
+after a delete). As of an instant T, a tracked table is the latest state of each of its rows
+recorded at or before T; an append-only dated table (the hours ledger) is its rows dated at or
+before T. A report's SQL reads those instead of the tables with no change to its text: each is a
+common table expression named like the table it stands for, put in front of the query, and
+PostgreSQL resolves an unqualified table name to a CTE of that name first.
+
+`as_of(instant)` makes the block's reports read the past: `execute` (raw SQL of the report
+selectors) and `rows` / `values_list` (the ORM queries that choose a report's keys) rewrite
+their SQL while it is active, and leave it alone otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db.models import Min, QuerySet
+
+from apps.core.capture import tracked_models
+
+_instant: ContextVar[dt.datetime | None] = ContextVar("as_of", default=None)
+
+# Append-only tables whose rows carry the database's time of recording in `at`.
+DATED_TABLES = ("offer_ledgerentry",)
+
+
+def current() -> dt.datetime | None:
+    """The instant reports read as of, or None for now."""
+    return _instant.get()
+
+
+@contextmanager
+def as_of(instant: dt.datetime | None) -> Iterator[None]:
+    """Reports inside the block read the tables as they were at `instant` (None: now)."""
+    token = _instant.set(instant)
+    try:
+        yield
+    finally:
+        _instant.reset(token)
+
+
+def first_record() -> dt.datetime | None:
+    """When the change log begins: nothing can be reported as of an earlier instant."""
+    from apps.core.models import Change
+
+    return Change.objects.aggregate(first=Min("at"))["first"]
+
+
+def _replayed_tables() -> dict[str, str]:
+    """{table: entity type} of every tracked table whose rows are entities of their own."""
+    return {
+        m._meta.db_table: m.audit_tracking.entity_type
+        for m in tracked_models()
+        if m.audit_tracking.id_column == "id" and not m.audit_tracking.member_of
+    }
+
+
+def _cte(table: str, entity_type: str | None, placeholder: str) -> str:
+    if entity_type is None:
+        return f"{table} AS (SELECT * FROM public.{table} WHERE at <= {placeholder})"
+    return (
+        f"{table} AS (SELECT (jsonb_populate_record(NULL::public.{table}, c.state)).*"
+        " FROM (SELECT DISTINCT ON (entity_id) state FROM core_change"
+        f" WHERE entity_type = '{entity_type}' AND at <= {placeholder}"
+        " ORDER BY entity_id, id DESC) c WHERE c.state IS NOT NULL)"
+    )
+
+
+def rewrite(sql: str, placeholder: str) -> tuple[str, int]:
+    """`sql` reading every table it names as of the instant bound to `placeholder`, and how many
+    times the placeholder occurs in what was put in front."""
+    tables: dict[str, str | None] = {**_replayed_tables(), **dict.fromkeys(DATED_TABLES)}
+    used = [t for t in tables if re.search(rf'(?<![\w.]){t}(?!\w)|"{t}"', sql)]
+    if not used:
+        return sql, 0
+    ctes = ",\n".join(_cte(t, tables[t], placeholder) for t in used)
+    stripped = sql.lstrip()
+    if stripped[:5].upper() == "WITH ":
+        return f"WITH {ctes},\n{stripped[5:]}", len(used)
+    return f"WITH {ctes}\n{stripped}", len(used)
+
+
+def execute(cursor: Any, sql: str, params: dict[str, Any]) -> None:
+    """Run a report's SQL (named parameters), as of the current instant when there is one."""
+    instant = current()
+    if instant is None:
+        cursor.execute(sql, params)
+        return
+    rewritten, _ = rewrite(sql, "%(coveris_as_of)s")
+    cursor.execute(rewritten, {**params, "coveris_as_of": instant})
+
+
+def _compiled(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:
+    sql, params = queryset.query.sql_with_params()
+    instant = current()
+    if instant is None:
+        return sql, list(params)
+    rewritten, n = rewrite(sql, "%s")
+    return rewritten, [instant] * n + list(params)
+
+
+def rows(queryset: QuerySet[Any]) -> list[Any]:
+    """The queryset's model instances, read as of the current instant when there is one."""
+    if current() is None:
+        return list(queryset)
+    sql, params = _compiled(queryset)
+    return list(queryset.model._default_manager.raw(sql, params))
+
+
+def values_list(queryset: QuerySet[Any]) -> list[Any]:
+    """The first column of each row of `queryset.values_list(...)`, as of the instant."""
+    if current() is None:
+        return list(queryset)
+    sql, params = _compiled(queryset)
+    with _connection(queryset).cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _connection(queryset: QuerySet[Any]) -> Any:
+    from django.db import connections
+
+    return connections[queryset.db]
