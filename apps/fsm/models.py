@@ -68,7 +68,7 @@ class HashChainedLog(models.Model):
         """The chain's head for a subject's key (callers hold the subject's row lock) and the
         database's clock, in one query: recorded times come from the database, not from the
         worker that writes."""
-        columns = [cls._meta.get_field(name).column for name in cls.chain_fields()]
+        columns = [cls._meta.get_field(name).column for name in cls.chain_fields()]  # type: ignore[union-attr]
         where = " AND ".join(f"{column} = %s" for column in columns)
         table = cls._meta.db_table
         with connection.cursor() as cursor:
