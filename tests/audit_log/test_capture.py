@@ -40,7 +40,7 @@ def _requirement() -> CoverageRequirement:
 
 def _rule() -> BusinessRule:
     return BusinessRule.objects.create(
-        code="capture-test", name="Capture test", kind="max_weekly_hours", params={"max": 48}
+        code="capture-test", name="Capture test", kind="max_weekly_hours", params={"max_hours": 48}
     )
 
 
@@ -161,12 +161,23 @@ def test_create_then_update_then_raw_sql_each_leave_one_attributed_chained_entry
     assert update.changes[field][1] == recorded
     assert update.prev_hash == rows[-2].hash
 
+    original = getattr(obj, column)
     with acting_as(admin_user, reason="by hand"), connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {model._meta.db_table} SET {field} = {field} WHERE id = %s", [obj.pk]
-        )  # no change: nothing recorded
-        assert changes_of(obj).count() == before + 1
-        cursor.execute(f"UPDATE {model._meta.db_table} SET {field} = NULL WHERE false", [])
+        table = model._meta.db_table
+        cursor.execute(f"UPDATE {table} SET {field} = {field} WHERE id = %s", [obj.pk])
+        assert changes_of(obj).count() == before + 1  # nothing changed: nothing recorded
+        cursor.execute(f"UPDATE {table} SET {field} = %s WHERE id = %s", [original, obj.pk])
+    rows = list(changes_of(obj))
+    assert len(rows) == before + 2
+    by_hand = rows[-1]
+    assert (by_hand.action, by_hand.actor_id, by_hand.reason) == (
+        "update",
+        admin_user.pk,
+        "by hand",
+    )
+    assert list(by_hand.changes) == [field]
+    assert by_hand.changes[field][0] == recorded
+    assert by_hand.prev_hash == update.hash
     assert verify_changes()["ok"] is True
 
 

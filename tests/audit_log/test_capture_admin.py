@@ -69,3 +69,36 @@ def test_an_object_without_changes_says_so(admin_client_):
     rule = BusinessRule.objects.first()  # seeded by a migration, before capture was installed
     page = admin_client_.get(f"/admin/business_rules/businessrule/{rule.pk}/history/")
     assert page.status_code == 200
+
+
+ADMIN_EDITS = {
+    "org_unit": ("org/orgunit", "name", "Via the admin"),
+    "position": ("org/position", "title", "Via the admin"),
+    "employee": ("org/employee", "last_name", "Via the admin"),
+    "coverage_requirement": ("demand/coveragerequirement", "required_hours", "12.50"),
+    "business_rule": ("business_rules/businessrule", "name", "Via the admin"),
+    "tag": ("tags/tagcatalog", "label", "Via the admin"),
+    "user": ("users/user", "full_name", "Via the admin"),
+}
+
+
+@pytest.mark.parametrize("entity_type", sorted(ADMIN_EDITS))
+def test_an_admin_edit_of_each_model_is_one_change_by_the_admin(
+    admin_client_, admin_user, entity_type
+):
+    from tests.admin_pages import form_data
+    from tests.audit_log.test_capture import SUBJECTS
+
+    obj = SUBJECTS[entity_type][0]()
+    path, field, value = ADMIN_EDITS[entity_type]
+    url = f"/admin/{path}/{obj.pk}/change/"
+    data = form_data(admin_client_.get(url))
+    data[field] = value
+    before = Change.objects.filter(entity_type=entity_type, entity_id=obj.pk).count()
+    response = admin_client_.post(url, data)
+    assert response.status_code == 302, response.context and response.context["errors"]
+    rows = list(Change.objects.filter(entity_type=entity_type, entity_id=obj.pk).order_by("id"))
+    assert len(rows) == before + 1
+    assert (rows[-1].action, rows[-1].actor_id) == ("update", admin_user.pk)
+    assert field in rows[-1].changes
+    assert rows[-1].request_id

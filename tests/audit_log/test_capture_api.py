@@ -163,3 +163,79 @@ def test_history_query_count_is_constant(as_admin, django_assert_max_num_queries
             assert len(response.json()["results"]) == size
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def _make(kind: str):
+    from apps.business_rules.models import BusinessRule
+    from apps.demand.models import CoverageRequirement
+    from tests.factories.assignments import make_assignment
+    from tests.factories.tags import give_tag, need_tag
+    from tests.factories.users import UserFactory
+
+    unit = make_unit()
+    return {
+        "org-units": lambda: unit,
+        "positions": lambda: make_position(unit),
+        "employees": lambda: make_employee(unit),
+        "coverage-requirements": lambda: CoverageRequirement.objects.create(
+            position=make_position(unit),
+            start_date="2026-03-02",
+            end_date="2026-03-29",
+            required_hours=Decimal("30.00"),
+        ),
+        "business-rules": lambda: BusinessRule.objects.create(
+            code="api-capture",
+            name="API capture",
+            kind="max_weekly_hours",
+            params={"max_hours": 48},
+        ),
+        "tags": lambda: make_tag(),
+        "employee-tags": lambda: give_tag(make_employee(unit), make_tag()),
+        "position-tags": lambda: need_tag(make_position(unit), make_tag()),
+        "users": lambda: UserFactory(),
+        "assignments": lambda: make_assignment(make_employee(unit), make_position(unit)),
+    }[kind]()
+
+
+PATCHES = {
+    "org-units": {"name": "Via the API"},
+    "positions": {"title": "Via the API"},
+    "employees": {"last_name": "Via the API"},
+    "coverage-requirements": {"required_hours": "12.50"},
+    "business-rules": {"name": "Via the API"},
+    "tags": {"label": "Via the API"},
+    "employee-tags": {"level": 5},
+    "position-tags": {"min_level": 4},
+    "users": {"full_name": "Via the API"},
+    "assignments": {"weekly_hours": "10.00"},
+}
+
+
+@pytest.mark.parametrize("prefix", sorted(PATCHES))
+def test_an_api_patch_of_each_resource_is_one_attributed_chained_change(
+    as_admin, admin_user, prefix
+):
+    obj = _make(prefix)
+    entity_type = type(obj).audit_tracking.entity_type
+    before = Change.objects.filter(entity_type=entity_type, entity_id=obj.pk).count()
+    last = Change.objects.filter(entity_type=entity_type, entity_id=obj.pk).order_by("id").last()
+    response = as_admin.patch(
+        f"/api/v1/{prefix}/{obj.pk}/",
+        PATCHES[prefix],
+        format="json",
+        HTTP_X_REQUEST_ID=f"req-{prefix}",
+    )
+    assert response.status_code == 200, response.content
+    rows = list(Change.objects.filter(entity_type=entity_type, entity_id=obj.pk).order_by("id"))
+    assert len(rows) == before + 1
+    row = rows[-1]
+    assert (row.action, row.actor_id, row.request_id) == ("update", admin_user.pk, f"req-{prefix}")
+    field, value = next(iter(PATCHES[prefix].items()))
+    assert row.changes[field][1] in (
+        value,
+        float(value) if isinstance(value, str) and value[0].isdigit() else value,
+    )
+    assert row.prev_hash == (last.hash if last else "0" * 64)
+    # ... and it is in the resource's history.
+    history = as_admin.get(f"/api/v1/{prefix}/{obj.pk}/history/?action=update").json()["results"]
+    assert history[0]["uid"] == f"change:{row.pk}"
