@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from apps.core.capture import acting_as
 from apps.org.services import hours_figures_refresh
 
 
@@ -14,5 +15,6 @@ class Command(BaseCommand):
     help = "Set contract_hours / weekly_hours to the version in force today."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        changed = hours_figures_refresh()
+        with acting_as(None, reason="refresh_hours_figures: the figures in force today"):
+            changed = hours_figures_refresh()
         self.stdout.write(self.style.SUCCESS(f"{changed} figures changed"))
