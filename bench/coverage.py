@@ -96,6 +96,7 @@ def raw(first: dt.date, last: dt.date) -> dict[dt.date, tuple[Decimal, Decimal]]
 
 
 def ensure_data() -> None:
+    call_command("migrate", verbosity=0)  # a throwaway database starts empty
     if Employee.objects.count() >= EMPLOYEES and Position.objects.count() >= POSITIONS:
         return
     print(f"seeding {EMPLOYEES} employees, {POSITIONS} positions …", flush=True)

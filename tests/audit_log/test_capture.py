@@ -218,6 +218,22 @@ def test_bulk_create_records_one_create_per_row(admin_user):
     assert {r.changes["code"][1] for r in rows} == {f"bulk-{i}" for i in range(5)}
 
 
+def test_a_bulk_insert_of_ten_thousand_rows_in_one_transaction_is_recorded_whole():
+    # One lock per row held to the commit would exhaust the lock table (about 6,400 slots by
+    # default) long before an import of 100,000 rows.
+    from apps.tags.models import TagCatalog
+
+    with transaction.atomic():
+        TagCatalog.objects.bulk_create(
+            [
+                TagCatalog(code=f"many-{i}", label=f"Many {i}", category="skill")
+                for i in range(10_000)
+            ],
+            batch_size=10_000,
+        )
+    assert Change.objects.filter(entity_type="tag", action="create").count() >= 10_000
+
+
 def test_a_password_is_never_recorded_and_a_password_change_records_nothing():
     user = UserFactory()
     created = changes_of(user).get()

@@ -79,8 +79,12 @@ BEGIN
     v_actor := NULLIF(current_setting('coveris.actor', true), '')::bigint;
     v_request_id := COALESCE(current_setting('coveris.request_id', true), '');
     v_reason := COALESCE(current_setting('coveris.reason', true), '');
-    -- One writer at a time appends to an entity's chain.
-    PERFORM pg_advisory_xact_lock(hashtextextended(v_entity_type || ':' || v_entity_id, 0));
+    -- One writer at a time appends to an entity's chain. An update or delete holds the row's
+    -- lock until it commits, and an insert's row is seen by nobody else before: both are alone
+    -- already. A member row (a manager's scope) does not lock its entity's row: lock the chain.
+    IF v_member_of <> '' THEN
+        PERFORM pg_advisory_xact_lock(hashtextextended(v_entity_type || ':' || v_entity_id, 0));
+    END IF;
     SELECT c.hash INTO v_prev FROM core_change c
      WHERE c.entity_type = v_entity_type AND c.entity_id = v_entity_id
      ORDER BY c.id DESC LIMIT 1;
