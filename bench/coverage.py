@@ -119,13 +119,21 @@ def as_of_month_back(client: APIClient, root: OrgUnit, first: dt.date) -> tuple[
             cursor.execute("UPDATE core_change SET at = at - interval '60 days'")
             cursor.execute("SET session_replication_role = origin")
     admin = User.objects.get(email="admin@coveris.test")
+    # Figures unlike any a previous run on this database wrote, so that now differs from then.
+    hours = Decimal(int(time.time()) % 997) / 100 + 1
     for employee in Employee.objects.order_by("id")[:250]:
         services.contract_hours_add(
-            employee=employee, valid_from=first, hours=Decimal("20"), actor=admin
+            employee=employee,
+            valid_from=max(first, employee.hire_date),
+            hours=hours,
+            actor=admin,
         )
     for position in Position.objects.order_by("id")[:250]:
         services.weekly_hours_add(
-            position=position, valid_from=first, hours=Decimal("10"), actor=admin
+            position=position,
+            valid_from=max(first, position.start_date),
+            hours=hours,
+            actor=admin,
         )
     last = first + dt.timedelta(weeks=51)
     month_back = (dt.datetime.now(dt.UTC) - dt.timedelta(days=30)).isoformat()

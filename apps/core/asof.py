@@ -63,13 +63,17 @@ def _replayed_tables() -> dict[str, str]:
 
 
 def _cte(table: str, entity_type: str | None, placeholder: str) -> str:
+    # MATERIALIZED: computed once; inlined, a report's joins would rebuild the records from
+    # JSON at every row they touch. The record is built in FROM (LATERAL), once per row, not once
+    # per column as `(jsonb_populate_record(...)).*` would.
     if entity_type is None:
-        return f"{table} AS (SELECT * FROM public.{table} WHERE at <= {placeholder})"
+        return f"{table} AS MATERIALIZED (SELECT * FROM public.{table} WHERE at <= {placeholder})"
     return (
-        f"{table} AS (SELECT (jsonb_populate_record(NULL::public.{table}, c.state)).*"
-        " FROM (SELECT DISTINCT ON (entity_id) state FROM core_change"
-        f" WHERE entity_type = '{entity_type}' AND at <= {placeholder}"
-        " ORDER BY entity_id, id DESC) c WHERE c.state IS NOT NULL)"
+        f"{table} AS MATERIALIZED (SELECT r.* FROM (SELECT DISTINCT ON (entity_id) state"
+        f" FROM core_change WHERE entity_type = '{entity_type}' AND at <= {placeholder}"
+        " ORDER BY entity_id, id DESC) c"
+        f" CROSS JOIN LATERAL jsonb_populate_record(NULL::public.{table}, c.state) r"
+        " WHERE c.state IS NOT NULL)"
     )
 
 
