@@ -14,9 +14,11 @@ def etag_of(obj: Any) -> str:
 
 
 def check_if_match(obj: Any, if_match: str | None) -> None:
-    """412 when If-Match names none of the record's current ETag (callers hold the row lock)."""
+    """412 when If-Match names none of the record's current ETag (callers hold the row lock).
+
+    Strong comparison (RFC 9110 §13.1.1): a weak tag (`W/"..."`) never matches."""
     if if_match is None:
         return
-    candidates = {tag.strip().removeprefix("W/") for tag in if_match.split(",")}
+    candidates = {tag.strip() for tag in if_match.split(",")}
     if "*" not in candidates and etag_of(obj) not in candidates:
         raise PreconditionFailed(current_etag=etag_of(obj))

@@ -63,6 +63,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # The ETag's stamp (apps.core.etag): any change of the account, its password or its scope.
+    updated_at = models.DateTimeField(auto_now=True)
     cognito_sub = models.CharField(max_length=64, unique=True, null=True, blank=True)
     objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
 

@@ -9,6 +9,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from apps.core.etag import check_if_match
 from apps.core.services import model_update
 from apps.users.models import User
 
@@ -70,10 +71,18 @@ def user_create(
 
 
 @transaction.atomic
+@transaction.atomic
 def user_update(
-    *, user: User, password: str | None = None, scope: list[Any] | None = None, **fields: Any
+    *,
+    user: User,
+    password: str | None = None,
+    scope: list[Any] | None = None,
+    if_match: str | None = None,
+    **fields: Any,
 ) -> User:
-    """Change an account's fields, password or manager scope."""
+    """Change an account's fields, password or manager scope (If-Match honoured)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    check_if_match(user, if_match)
     if "role" in fields:
         fields["is_staff"] = fields["role"] == "admin"
     model_update(instance=user, data=fields)
@@ -81,9 +90,10 @@ def user_update(
         user.scope.clear()
     if password:
         user.set_password(password)
-        user.save(update_fields=["password"])
-    if scope is not None:
+        user.save(update_fields=["password", "updated_at"])
+    if scope is not None and {u.pk for u in user.scope.all()} != {u.pk for u in scope}:
         user.scope.set(scope)
+        user.save(update_fields=["updated_at"])
     if fields.get("is_active") is False:
         user_deactivate(user=user)
     return user

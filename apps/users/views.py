@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.core.codes import ErrorCode
+from apps.core.etag import etag_of
 from apps.core.serializers import reject_body
 from apps.users import services
 from apps.users.authentication import enforce_csrf
@@ -237,13 +238,19 @@ class UserViewSet(
         user = services.user_create(**data.validated_data)
         return Response(UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        user = self.get_object()
+        return Response(UserSerializer(user).data, headers={"ETag": etag_of(user)})
+
     @extend_schema(request=UserWriteSerializer, responses={200: UserSerializer})
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = self.get_object()
         data = UserWriteSerializer(user, data=request.data, partial=kwargs.get("partial", False))
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=user, **data.validated_data)
-        return Response(UserSerializer(user).data)
+        user = services.user_update(
+            user=user, if_match=request.headers.get("If-Match"), **data.validated_data
+        )
+        return Response(UserSerializer(user).data, headers={"ETag": etag_of(user)})
 
     @extend_schema(request=None, responses={200: UserSerializer})
     @action(detail=True, methods=["post"])

@@ -224,10 +224,14 @@ def test_matching_if_match_updates_and_returns_new_etag(resource, as_admin, obje
     assert as_admin.get(url)["ETag"] == new  # the new tag is what a fresh read reports
 
 
-def test_weak_and_listed_if_match_are_accepted(as_admin, unit):
+def test_a_listed_if_match_is_accepted_and_a_weak_one_never_matches(as_admin, unit):
     url = f"/api/v1/org-units/{unit.pk}/"
     etag = as_admin.get(url)["ETag"]
-    response = as_admin.patch(url, {"name": "W"}, format="json", HTTP_IF_MATCH=f'"nope", W/{etag}')
+    # If-Match uses strong comparison (RFC 9110 §13.1.1): W/ of the current tag is no match.
+    weak = as_admin.patch(url, {"name": "W"}, format="json", HTTP_IF_MATCH=f"W/{etag}")
+    assert weak.status_code == 412, weak.content
+    assert OrgUnit.objects.get(pk=unit.pk).name != "W"
+    response = as_admin.patch(url, {"name": "W"}, format="json", HTTP_IF_MATCH=f'"nope", {etag}')
     assert response.status_code == 200, response.content
     assert OrgUnit.objects.get(pk=unit.pk).name == "W"
 

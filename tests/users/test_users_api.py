@@ -393,3 +393,40 @@ def test_list_query_count_does_not_grow_with_page_size(
         response = as_admin.get(USERS, {"page_size": page_size})
     assert response.status_code == 200
     assert len(response.json()["results"]) == min(page_size, 41)
+
+
+# --- ETag and If-Match, as on every other updatable resource -----------------------------------
+
+
+def test_a_users_detail_has_an_etag_that_every_change_moves(as_admin, manager_user):
+    etag = as_admin.get(detail(manager_user))["ETag"]
+    assert etag
+    renamed = as_admin.patch(detail(manager_user), {"full_name": "New"}, format="json")
+    assert renamed["ETag"] != etag
+    assert as_admin.get(detail(manager_user))["ETag"] == renamed["ETag"]
+    moved = as_admin.patch(
+        detail(manager_user), {"scope": [org_unit("ETAG-SCOPE").pk]}, format="json"
+    )
+    assert moved["ETag"] != renamed["ETag"]
+    password = as_admin.patch(detail(manager_user), {"password": STRONG}, format="json")
+    assert password["ETag"] != moved["ETag"]
+
+
+def test_a_stale_or_weak_if_match_on_a_user_is_412_and_changes_nothing(as_admin, employee_user):
+    etag = as_admin.get(detail(employee_user))["ETag"]
+    as_admin.patch(detail(employee_user), {"full_name": "First"}, format="json")
+    stale = as_admin.patch(
+        detail(employee_user), {"full_name": "Lost"}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert stale.status_code == 412, stale.content
+    current = as_admin.get(detail(employee_user))["ETag"]
+    weak = as_admin.patch(
+        detail(employee_user), {"full_name": "Lost"}, format="json", HTTP_IF_MATCH=f"W/{current}"
+    )
+    assert weak.status_code == 412
+    assert User.objects.get(pk=employee_user.pk).full_name == "First"
+    ok = as_admin.patch(
+        detail(employee_user), {"full_name": "Kept"}, format="json", HTTP_IF_MATCH=current
+    )
+    assert ok.status_code == 200, ok.content
+    assert User.objects.get(pk=employee_user.pk).full_name == "Kept"
