@@ -15,6 +15,15 @@ class Severity(models.TextChoices):
     WARNING = "warning", "Warning (logged)"
 
 
+# What a rule guards when its author does not say: the creation and the approval, where a
+# booking's hours are decided.
+DEFAULT_TRANSITIONS = ("approve", "propose")
+
+
+def guarded_by_default() -> list[str]:
+    return list(DEFAULT_TRANSITIONS)
+
+
 class BusinessRule(models.Model):
     """One configured rule: an evaluator `kind` with `params`, guarding some transitions."""
 
@@ -37,9 +46,10 @@ class BusinessRule(models.Model):
     )
     transitions = ArrayField(
         models.CharField(max_length=64),
-        default=list,
+        default=guarded_by_default,
         blank=True,
-        help_text="Assignment transitions it guards ('propose' is the creation).",
+        help_text="Assignment transitions it guards ('propose' is the creation); by default "
+        "propose and approve.",
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.business_rules.kinds import kinds
-from apps.business_rules.models import BusinessRule
+from apps.business_rules.models import BusinessRule, guarded_by_default
 from apps.core.codes import ErrorCode
 from apps.core.serializers import StrictInputMixin
 
@@ -35,7 +35,12 @@ class BusinessRuleSerializer(serializers.ModelSerializer):  # type: ignore[type-
 class BusinessRuleWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
     kind = serializers.ChoiceField(choices=[])
     transitions = serializers.ListField(
-        child=serializers.ChoiceField(choices=GUARDABLE), allow_empty=True, max_length=10
+        child=serializers.ChoiceField(choices=GUARDABLE),
+        allow_empty=True,
+        max_length=10,
+        required=False,
+        default=guarded_by_default,
+        help_text="The assignment transitions the rule guards; omitted: propose and approve.",
     )
 
     class Meta:

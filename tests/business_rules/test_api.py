@@ -406,3 +406,26 @@ def test_list_query_count_does_not_depend_on_the_page_size(
         assert response.json()["count"] >= 30
         counts[size] = len(captured.captured_queries)
     assert counts[1] == counts[100], counts
+
+
+def test_a_rule_created_without_transitions_guards_propose_and_approve(as_admin):
+    import datetime as dt
+
+    from tests.factories.org import make_employee, make_position, make_unit
+
+    body = new_rule(code="cap-10", params={"max_hours": 10})
+    del body["transitions"]
+    response = as_admin.post(URL, body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["transitions"] == ["approve", "propose"]
+    BusinessRule.objects.exclude(code="cap-10").update(enabled=False)
+    unit = make_unit()
+    proposal = {
+        "employee": make_employee(unit).pk,
+        "position": make_position(unit).pk,
+        "start_date": dt.date(2026, 3, 2).isoformat(),
+        "weekly_hours": "20.00",
+    }
+    refused = as_admin.post("/api/v1/assignments/", proposal, format="json")
+    assert refused.status_code == 422, refused.content
+    assert [v["rule"] for v in refused.json()["violations"]] == ["cap-10"]
