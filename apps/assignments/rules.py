@@ -13,6 +13,7 @@ from rest_framework import serializers
 from apps.assignments import weekly
 from apps.business_rules.context import RuleContext, Violation
 from apps.business_rules.kinds import Kind, over_limit, register
+from apps.core.serializers import DecimalField
 from apps.demand.selectors import CoverageWeek
 from apps.fsm.states import EmployeeState
 from apps.offer.selectors import SupplyWeek
@@ -109,7 +110,7 @@ class WeeklyLimitKind(AssignmentKind):
 
 
 class MaxHoursParams(serializers.Serializer):  # type: ignore[type-arg]
-    max_hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)
+    max_hours = DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)
 
 
 @register
@@ -181,7 +182,7 @@ class AllowedEmployeeStates(AssignmentKind):
 
 
 class ToleranceParams(serializers.Serializer):  # type: ignore[type-arg]
-    tolerance = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=10)
+    tolerance = DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=10)
 
 
 @register

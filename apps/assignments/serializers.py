@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from apps.assignments.models import Assignment
 from apps.core.codes import ErrorCode
-from apps.core.serializers import ScopedRelationsMixin, StrictInputMixin
+from apps.core.serializers import DecimalField, ScopedRelationsMixin, StrictInputMixin
 from apps.fsm.serializers import WithAvailableTransitions
 from apps.org.selectors import employee_list, position_list
 
@@ -58,7 +58,7 @@ class AssignmentWriteSerializer(
     # Only what the caller can see can be referenced.
     scoped_relations = {"employee": employee_list, "position": position_list}
 
-    weekly_hours = serializers.DecimalField(
+    weekly_hours = DecimalField(
         max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("168")
     )
     override = serializers.BooleanField(default=False, write_only=True)
@@ -109,21 +109,21 @@ class ViolationSerializer(serializers.Serializer):  # type: ignore[type-arg]
 class SimulateCoverageWeekSerializer(serializers.Serializer):  # type: ignore[type-arg]
     week = serializers.CharField()
     week_start = serializers.DateField()
-    required = serializers.DecimalField(max_digits=9, decimal_places=2)  # type: ignore[assignment]
-    assigned_before = serializers.DecimalField(max_digits=9, decimal_places=2)
-    assigned_after = serializers.DecimalField(max_digits=9, decimal_places=2)
-    gap_before = serializers.DecimalField(max_digits=9, decimal_places=2)
-    gap_after = serializers.DecimalField(max_digits=9, decimal_places=2)
+    required = DecimalField(max_digits=9, decimal_places=2)  # type: ignore[assignment]
+    assigned_before = DecimalField(max_digits=9, decimal_places=2)
+    assigned_after = DecimalField(max_digits=9, decimal_places=2)
+    gap_before = DecimalField(max_digits=9, decimal_places=2)
+    gap_after = DecimalField(max_digits=9, decimal_places=2)
 
 
 class SimulateSupplyWeekSerializer(serializers.Serializer):  # type: ignore[type-arg]
     week = serializers.CharField()
     week_start = serializers.DateField()
-    supply = serializers.DecimalField(max_digits=9, decimal_places=2)
-    assigned_before = serializers.DecimalField(max_digits=9, decimal_places=2)
-    assigned_after = serializers.DecimalField(max_digits=9, decimal_places=2)
-    free_before = serializers.DecimalField(max_digits=9, decimal_places=2)
-    free_after = serializers.DecimalField(max_digits=9, decimal_places=2)
+    supply = DecimalField(max_digits=9, decimal_places=2)
+    assigned_before = DecimalField(max_digits=9, decimal_places=2)
+    assigned_after = DecimalField(max_digits=9, decimal_places=2)
+    free_before = DecimalField(max_digits=9, decimal_places=2)
+    free_after = DecimalField(max_digits=9, decimal_places=2)
 
 
 class SimulateResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
@@ -131,4 +131,4 @@ class SimulateResultSerializer(serializers.Serializer):  # type: ignore[type-arg
     blocked = serializers.BooleanField()
     coverage = SimulateCoverageWeekSerializer(many=True)
     supply = SimulateSupplyWeekSerializer(many=True)
-    total_hours = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total_hours = DecimalField(max_digits=12, decimal_places=2)

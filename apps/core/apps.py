@@ -14,3 +14,11 @@ class CoreConfig(AppConfig):
         from apps.core import capture
 
         connection_created.connect(capture.install, dispatch_uid="coveris_capture_context")
+
+        from django.db import models
+        from rest_framework.serializers import ModelSerializer
+
+        from apps.core.serializers import DecimalField
+
+        # Every model decimal a ModelSerializer maps is read as the schema documents it.
+        ModelSerializer.serializer_field_mapping[models.DecimalField] = DecimalField

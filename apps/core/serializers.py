@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import decimal
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -12,6 +14,28 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from apps.core.codes import ErrorCode
+
+
+class DecimalField(serializers.DecimalField):  # type: ignore[type-arg]
+    """A decimal as the schema documents it (`^-?\\d*(\\.\\d*)?$`): ASCII digits, an optional
+    minus and point, nothing else. Python's Decimal would also take "1e2", "+5", " 5",
+    "Infinity" or Arabic-Indic digits; they are a 400 here. Minus zero is stored as zero.
+
+    Every model DecimalField of a ModelSerializer maps to it (apps.core.apps), and serializers
+    declare it instead of DRF's (tests/core/test_decimals.py holds both)."""
+
+    _PATTERN = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not isinstance(data, str | int | float | decimal.Decimal):
+            self.fail("invalid")
+        text = data if isinstance(data, str) else str(data)
+        if len(text) > self.MAX_STRING_LENGTH:
+            self.fail("max_string_length")
+        if not self._PATTERN.fullmatch(text):
+            self.fail("invalid")
+        value = super().to_internal_value(text)
+        return abs(value) if value == 0 else value
 
 
 class StrictInputMixin(serializers.Serializer):  # type: ignore[type-arg]

@@ -6,7 +6,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from apps.core.serializers import StrictInputMixin
+from apps.core.serializers import DecimalField, StrictInputMixin
 from apps.demand.models import CoverageRequirement
 
 
@@ -18,9 +18,7 @@ class RequirementSerializer(serializers.ModelSerializer):  # type: ignore[type-a
 
 
 class RequirementWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
-    required_hours = serializers.DecimalField(
-        max_digits=7, decimal_places=2, min_value=0, max_value=10000
-    )
+    required_hours = DecimalField(max_digits=7, decimal_places=2, min_value=0, max_value=10000)
 
     class Meta:
         model = CoverageRequirement
@@ -32,10 +30,10 @@ class CoverageRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     position = serializers.IntegerField()
     week = serializers.CharField()
     week_start = serializers.DateField()
-    required = serializers.DecimalField(max_digits=12, decimal_places=2)  # type: ignore[assignment]
-    assigned = serializers.DecimalField(max_digits=12, decimal_places=2)
-    gap = serializers.DecimalField(max_digits=12, decimal_places=2)
-    ratio = serializers.DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    required = DecimalField(max_digits=12, decimal_places=2)  # type: ignore[assignment]
+    assigned = DecimalField(max_digits=12, decimal_places=2)
+    gap = DecimalField(max_digits=12, decimal_places=2)
+    ratio = DecimalField(max_digits=12, decimal_places=4, allow_null=True)
 
 
 class SummaryRowSerializer(CoverageRowSerializer):

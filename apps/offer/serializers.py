@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.core.codes import ErrorCode
-from apps.core.serializers import ScopedRelationsMixin, StrictInputMixin
+from apps.core.serializers import DecimalField, ScopedRelationsMixin, StrictInputMixin
 from apps.offer.models import LedgerEntry, LedgerKind
 from apps.org.selectors import employee_list
 
@@ -44,9 +44,7 @@ class LedgerEntryWriteSerializer(
     kind = serializers.ChoiceField(
         choices=[c for c in LedgerKind.choices if c[0] != LedgerKind.CORRECTION]
     )
-    hours_per_week = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=-168, max_value=168
-    )
+    hours_per_week = DecimalField(max_digits=6, decimal_places=2, min_value=-168, max_value=168)
     note = serializers.CharField(max_length=2000, allow_blank=True, default="")
 
     class Meta:
@@ -70,11 +68,11 @@ class SupplyRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     employee = serializers.IntegerField()
     week = serializers.CharField()
     week_start = serializers.DateField()
-    contract = serializers.DecimalField(max_digits=9, decimal_places=2)
-    ledger = serializers.DecimalField(max_digits=9, decimal_places=2)
-    supply = serializers.DecimalField(max_digits=9, decimal_places=2)
-    assigned = serializers.DecimalField(max_digits=9, decimal_places=2)
-    free = serializers.DecimalField(max_digits=9, decimal_places=2)
+    contract = DecimalField(max_digits=9, decimal_places=2)
+    ledger = DecimalField(max_digits=9, decimal_places=2)
+    supply = DecimalField(max_digits=9, decimal_places=2)
+    assigned = DecimalField(max_digits=9, decimal_places=2)
+    free = DecimalField(max_digits=9, decimal_places=2)
 
 
 def supply_row(row: Any) -> dict[str, Any]:

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.core.serializers import ContributedFieldsMixin, Contributions, StrictInputMixin
+from apps.core.serializers import (
+    ContributedFieldsMixin,
+    Contributions,
+    DecimalField,
+    StrictInputMixin,
+)
 from apps.fsm.serializers import WithAvailableTransitions
 from apps.org.models import ContractHours, Employee, OrgUnit, Position, WeeklyHours
 
@@ -68,9 +73,7 @@ class PositionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class PositionWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
-    weekly_hours = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=0, max_value=168
-    )
+    weekly_hours = DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)
 
     class Meta:
         model = Position
@@ -100,9 +103,7 @@ class EmployeeDetailSerializer(WithAvailableTransitions, EmployeeSerializer):
 
 
 class EmployeeWriteSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
-    contract_hours = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=0, max_value=168
-    )
+    contract_hours = DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=168)
 
     class Meta:
         model = Employee
@@ -140,10 +141,10 @@ class _VersionInputSerializer(StrictInputMixin, serializers.Serializer):  # type
 class ContractHoursInputSerializer(_VersionInputSerializer):
     """A new version of the contract hours: from when, how many hours a week, and why."""
 
-    hours = serializers.DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=168)
+    hours = DecimalField(max_digits=5, decimal_places=2, min_value=0, max_value=168)
 
 
 class WeeklyHoursInputSerializer(_VersionInputSerializer):
     """A new version of the weekly hours: from when, how many hours a week, and why."""
 
-    hours = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)
+    hours = DecimalField(max_digits=6, decimal_places=2, min_value=0, max_value=168)

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from apps.core.codes import ErrorCode
-from apps.core.serializers import ScopedRelationsMixin, StrictInputMixin
+from apps.core.serializers import DecimalField, ScopedRelationsMixin, StrictInputMixin
 from apps.org.selectors import employee_list, position_list
 from apps.tags.models import EmployeeTag, PositionTag, Requirement, TagCatalog, TagChangeLog
 
@@ -149,7 +149,7 @@ class CandidateScoreSerializer(serializers.Serializer):  # type: ignore[type-arg
     required_total = serializers.IntegerField()
     preferred_met = serializers.IntegerField()
     preferred_total = serializers.IntegerField()
-    free_hours = serializers.DecimalField(max_digits=10, decimal_places=2)
+    free_hours = DecimalField(max_digits=10, decimal_places=2)
 
 
 class CandidateSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -6,15 +6,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('business_rules', '0003_capture_changes'),
+        ("business_rules", "0003_capture_changes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='businessrule',
-            name='transitions',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=64), blank=True, default=apps.business_rules.models.guarded_by_default, help_text="Assignment transitions it guards ('propose' is the creation); by default propose and approve.", size=None),
+            model_name="businessrule",
+            name="transitions",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(max_length=64),
+                blank=True,
+                default=apps.business_rules.models.guarded_by_default,
+                help_text="Assignment transitions it guards ('propose' is the creation); by default propose and approve.",
+                size=None,
+            ),
         ),
     ]
