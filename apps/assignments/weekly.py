@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from apps.demand.selectors import CoverageWeek, coverage_weeks
 from apps.offer.selectors import SupplyWeek, supply_weeks
-from apps.reports.weeks import week_range
+from apps.reports.weeks import week_end, week_range
 
 TWO = Decimal("0.01")
 
@@ -45,6 +45,6 @@ def position_weeks(
 
 def pro_rata(rate: Decimal, start: dt.date, end: dt.date | None, monday: dt.date) -> Decimal:
     """A weekly rate over [start, end] counted for the days of the week starting `monday`."""
-    sunday = monday + dt.timedelta(days=6)
+    sunday = week_end(monday)
     days = (min(end or sunday, sunday) - max(start, monday)).days + 1
     return (rate * max(0, days) / 7).quantize(TWO)

@@ -8,6 +8,7 @@ from inspect import iscoroutinefunction
 
 from asgiref.sync import markcoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
+from django.urls import Resolver404, resolve
 
 from apps.core import capture, request_id
 
@@ -84,3 +85,51 @@ class DatabaseUnavailableMiddleware:
         response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
         response["Retry-After"] = "5"
         return response
+
+
+def _resolves(path: str, urlconf: str | None) -> bool:
+    try:
+        resolve(path, urlconf)
+    except Resolver404:
+        return False
+    return True
+
+
+class OptionalSlashMiddleware:
+    """Every URL answers with and without its trailing slash, for every method: a path that
+    does not resolve but does with the slash added (or removed) is served as that path.
+
+    Django's APPEND_SLASH answers a redirect instead, which loses a POST's body (and under
+    DEBUG raises a RuntimeError for one: a 500). Nothing is redirected here."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], object]) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    @staticmethod
+    def _reroute(request: HttpRequest) -> None:
+        path = request.path_info
+        urlconf = getattr(request, "urlconf", None)
+        if path == "/" or _resolves(path, urlconf):
+            return
+        other = path[:-1] if path.endswith("/") else f"{path}/"
+        if _resolves(other, urlconf):
+            request.path_info = other
+            request.path = f"{request.META.get('SCRIPT_NAME', '').rstrip('/')}{other}"
+
+    def __call__(self, request: HttpRequest) -> object:
+        if self.is_async:
+            return self._acall(request)
+        self._reroute(request)
+        return self.get_response(request)
+
+    async def _acall(self, request: HttpRequest) -> object:
+        self._reroute(request)
+        get_response: Callable[[HttpRequest], Awaitable[object]]
+        get_response = self.get_response  # type: ignore[assignment]
+        return await get_response(request)

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from apps.reports.weeks import week_end
+
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -51,7 +53,7 @@ def uncovered_weeks(
     """The Mondays of the weeks in which some day between `start` and `end` is not covered."""
     missing = []
     for monday in mondays:
-        first, last = max(start, monday), min(end, monday + dt.timedelta(days=6))
+        first, last = max(start, monday), min(end, week_end(monday))
         if first > last:
             continue  # the range does not reach into this week
         if not covers(periods, first, last):

@@ -11,7 +11,7 @@ from typing import Any
 from apps.assignments.rules import AssignmentContext, AssignmentKind
 from apps.business_rules.context import Violation
 from apps.business_rules.kinds import Kind, register
-from apps.reports.weeks import week_label, week_range
+from apps.reports.weeks import week_end, week_label, week_range
 from apps.tags.coverage import Held, qualifying_periods, uncovered_weeks
 from apps.tags.models import EmployeeTag, PositionTag, Requirement
 
@@ -63,7 +63,7 @@ def required_tag_violations(ctx: AssignmentContext, kind: Kind) -> list[Violatio
         held[tag_id].append(Held(level, valid_from, valid_until))
 
     start = assignment.start_date
-    end = assignment.end_date or ctx.last + dt.timedelta(days=6)
+    end = assignment.end_date or week_end(ctx.last)
     mondays = week_range(ctx.first, ctx.last)
     name = ctx.employee_name
     violations: list[Violation] = []

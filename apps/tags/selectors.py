@@ -17,7 +17,7 @@ from apps.offer.selectors import supply_weeks
 from apps.org.models import Position
 from apps.org.scope import sees_everything
 from apps.org.selectors import employee_list, position_list
-from apps.reports.weeks import week_range
+from apps.reports.weeks import week_end, week_range
 from apps.tags.coverage import Held, covers, qualifying_periods
 from apps.tags.models import (
     EmployeeTag,
@@ -156,7 +156,7 @@ def position_candidates(
     `last`, best first: required tags met, then preferred tags met, then free hours over the
     period. Four queries whatever the number of employees."""
     mondays = week_range(first, last)
-    period_first, period_last = mondays[0], mondays[-1] + dt.timedelta(days=6)
+    period_first, period_last = mondays[0], week_end(mondays[-1])
     needs = list(
         PositionTag.objects.filter(position=position).select_related("tag").order_by("tag__code")
     )

@@ -83,6 +83,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.DatabaseUnavailableMiddleware",
+    # Before CommonMiddleware: a URL without its trailing slash is served, not redirected.
+    "apps.core.middleware.OptionalSlashMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise, which answers static files itself: they get the CSP and X-Frame-Options
     # headers too.
