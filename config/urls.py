@@ -2,10 +2,11 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.core import views as core_views
+from apps.core.middleware import API_NOT_FOUND
 from apps.demand.views import CoverageSummaryView, CoverageView
 from apps.offer.views import SupplyView
 from config.api import detail_action_urls, router
@@ -31,6 +32,9 @@ urlpatterns = [
 if settings.BENCH_VIEWS:
     # Baselines for `make bench` only: never enabled in a real deployment.
     urlpatterns += [path("bench/", include("bench.urls"))]
+
+# Last: whatever else lies under /api/ is a 404 problem document, under DEBUG too.
+urlpatterns += [re_path(r"^api/", core_views.api_not_found, name=API_NOT_FOUND)]
 
 handler400 = "apps.core.exceptions.handler400"
 handler403 = "apps.core.exceptions.handler403"

@@ -3,6 +3,7 @@ change log attributes writes to."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from inspect import iscoroutinefunction
 
@@ -11,6 +12,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django.urls import Resolver404, resolve
 
 from apps.core import capture, request_id
+
+logger = logging.getLogger("coveris.errors")
 
 HEADER = "X-Request-ID"
 
@@ -89,10 +92,55 @@ class DatabaseUnavailableMiddleware:
 
 def _resolves(path: str, urlconf: str | None) -> bool:
     try:
-        resolve(path, urlconf)
+        match = resolve(path, urlconf)
     except Resolver404:
         return False
-    return True
+    return match.url_name != API_NOT_FOUND
+
+
+# The catch-all route under /api/ (config/urls.py): an unknown API URL is a problem document.
+API_NOT_FOUND = "api-not-found"
+
+
+class ApiProblemMiddleware:
+    """Under /api/, every error is a problem document, under DEBUG as in production: a bad
+    `Host` (checked here, before anything asks for it), and any exception a view lets out
+    (Django would answer its HTML debug page under DEBUG; the 404 of an unknown URL is the
+    catch-all route's). The database being down is DatabaseUnavailableMiddleware's 503."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], object]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> object:
+        if request.path_info.startswith("/api/"):
+            from django.core.exceptions import DisallowedHost
+
+            from apps.core.exceptions import handler400
+
+            try:
+                request.get_host()
+            except DisallowedHost as exc:
+                return handler400(request, exc)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> object | None:
+        if not request.path_info.startswith("/api/"):
+            return None
+        from django.core.exceptions import PermissionDenied, SuspiciousOperation
+        from django.http import Http404
+
+        from apps.core import exceptions
+
+        if isinstance(exception, Http404):
+            return exceptions.handler404(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return exceptions.handler403(request, exception)
+        if isinstance(exception, SuspiciousOperation):
+            return exceptions.handler400(request, exception)
+        if exceptions.is_database_unavailable(exception):
+            return None
+        logger.exception("unhandled error on %s", request.path, exc_info=exception)
+        return exceptions.handler500(request)
 
 
 class OptionalSlashMiddleware:

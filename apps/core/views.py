@@ -6,6 +6,7 @@ from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 
@@ -38,3 +39,12 @@ def readyz(request: HttpRequest) -> JsonResponse:
             status=503,
         )
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, rest: str = "") -> JsonResponse:
+    """Any URL under /api/ that nothing else serves: a 404 problem document (under DEBUG too,
+    where Django would answer its HTML page listing every URL pattern)."""
+    from apps.core.exceptions import handler404
+
+    return handler404(request)

@@ -82,6 +82,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
+    # Problem documents under /api/ whatever DEBUG says (bad Host, unhandled errors).
+    "apps.core.middleware.ApiProblemMiddleware",
     "apps.core.middleware.DatabaseUnavailableMiddleware",
     # Before CommonMiddleware: a URL without its trailing slash is served, not redirected.
     "apps.core.middleware.OptionalSlashMiddleware",
