@@ -430,3 +430,75 @@ def test_a_stale_or_weak_if_match_on_a_user_is_412_and_changes_nothing(as_admin,
     )
     assert ok.status_code == 200, ok.content
     assert User.objects.get(pk=employee_user.pk).full_name == "Kept"
+
+
+# --- Sessions end when they must (issue 16, item 3) ---------------------------------------------
+
+
+def _refresh(raw: str):
+    return APIClient().post("/api/v1/auth/token/refresh/", {"refresh": raw}, format="json")
+
+
+def _stolen(user: User) -> str:
+    response = token_login(user.email)
+    assert response.status_code == 200, response.content
+    return response.json()["refresh"]
+
+
+CHANGES = {
+    "password by the API": lambda as_admin, user: as_admin.patch(
+        detail(user), {"password": STRONG}, format="json"
+    ),
+    "role by the API": lambda as_admin, user: as_admin.patch(
+        detail(user), {"role": "auditor"}, format="json"
+    ),
+    "password by the ORM": lambda as_admin, user: (user.set_password(STRONG), user.save()),
+    "deactivation by an update()": lambda as_admin, user: User.objects.filter(pk=user.pk).update(
+        is_active=False
+    ),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_credentials_change_blacklists_every_outstanding_refresh_token(
+    as_admin, employee_user, change
+):
+    stolen = [_stolen(employee_user), _stolen(employee_user)]
+    CHANGES[change](as_admin, employee_user)
+    for raw in stolen:
+        response = _refresh(raw)
+        assert response.status_code == 401, (change, response.content)
+
+
+def test_an_admin_password_reset_in_the_django_admin_ends_the_sessions(
+    admin_client_, employee_user
+):
+    stolen = _stolen(employee_user)
+    response = admin_client_.post(
+        f"/admin/users/user/{employee_user.pk}/password/",
+        {"password1": STRONG, "password2": STRONG, "usable_password": "true"},
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert _refresh(stolen).status_code == 401
+    assert _refresh(_stolen_with(employee_user, STRONG)).status_code == 200
+
+
+def _stolen_with(user: User, password: str) -> str:
+    response = token_login(user.email, password)
+    assert response.status_code == 200, response.content
+    return response.json()["refresh"]
+
+
+def test_a_scope_change_ends_a_managers_sessions(as_admin, manager_user):
+    stolen = _stolen(manager_user)
+    response = as_admin.patch(
+        detail(manager_user), {"scope": [org_unit("SESSIONS").pk]}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert _refresh(stolen).status_code == 401
+
+
+def test_other_changes_leave_the_sessions_alone(as_admin, employee_user):
+    kept = _stolen(employee_user)
+    as_admin.patch(detail(employee_user), {"full_name": "Renamed"}, format="json")
+    assert _refresh(kept).status_code == 200
