@@ -2,9 +2,28 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= $(shell command -v python3.13 2>/dev/null || command -v python3 2>/dev/null)
-# uv from PATH when it works, else a private copy installed with pip into .tools/.
-UV := $(shell if command -v uv >/dev/null 2>&1 && uv --version >/dev/null 2>&1; then echo uv; else echo .tools/bin/uv; fi)
+# The Python 3.13 interpreter itself (sys.executable), found without trusting a pyenv shim: a
+# shell may export PYENV_VERSION for another version, and the shim then answers "python3.13:
+# command not found". Candidates: pyenv's 3.13 builds, python3.13 and python3 on PATH (each
+# run without PYENV_VERSION), the usual system places. PYTHON=/path/to/python3.13 overrides.
+PY313_CANDIDATES = $(wildcard $(or $(PYENV_ROOT),$(HOME)/.pyenv)/versions/3.13*/bin/python3.13) \
+	$(shell command -v python3.13 2>/dev/null) $(shell command -v python3 2>/dev/null) \
+	/usr/local/bin/python3.13 /usr/bin/python3.13
+PY313_CHECK = env -u PYENV_VERSION "$$c" -c 'import sys; assert sys.version_info[:2] == (3, 13); print(sys.executable)' 2>/dev/null
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(shell for c in $(PY313_CANDIDATES); do $(PY313_CHECK) && break; done)
+else
+PY313_CANDIDATES := $(PYTHON)
+override PYTHON := $(shell c="$(PYTHON)"; $(PY313_CHECK))
+endif
+ifeq ($(strip $(PYTHON)),)
+$(error Coveris needs Python 3.13 and found none that runs (tried: $(strip $(PY313_CANDIDATES))). Install it, e.g. `pyenv install 3.13` or your distribution's python3.13 package, or run make PYTHON=/path/to/python3.13)
+endif
+# uv, pinned: the one on PATH when it is this version, else this version installed with pip into
+# .tools/ (from PyPI, like every other package).
+UV_VERSION := 0.13.9
+UV_TOOL := .tools/uv-$(UV_VERSION)/bin/uv
+UV := $(shell if [ "$$(uv --version 2>/dev/null | cut -d' ' -f2)" = "$(UV_VERSION)" ]; then echo uv; else echo $(UV_TOOL); fi)
 VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
@@ -17,11 +36,11 @@ PORT ?= 8000
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-.tools/bin/uv:
-	@echo "==> installing uv into .tools/ (no uv on PATH)"
-	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools uv
+$(UV_TOOL):
+	@echo "==> installing uv $(UV_VERSION) into .tools/"
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check --target .tools/uv-$(UV_VERSION) "uv==$(UV_VERSION)"
 
-$(VENV)/.synced: requirements.lock requirements-dev.lock .python-version | $(if $(filter uv,$(UV)),,.tools/bin/uv)
+$(VENV)/.synced: requirements.lock requirements-dev.lock .python-version | $(if $(filter uv,$(UV)),,$(UV_TOOL))
 	@echo "==> building $(VENV) from requirements-dev.lock with $(PYTHON)"
 	@test -x $(PY) || $(UV) venv --quiet --python "$(PYTHON)" $(VENV)
 	$(UV) pip sync --quiet --python $(PY) requirements-dev.lock
@@ -66,7 +85,7 @@ fmt: install ## format and fix what ruff can
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-lock: | $(if $(filter uv,$(UV)),,.tools/bin/uv) ## re-resolve pyproject.toml into the hash-pinned lock files
+lock: | $(if $(filter uv,$(UV)),,$(UV_TOOL)) ## re-resolve pyproject.toml into the hash-pinned lock files
 	$(UV) lock --python "$(PYTHON)"
 	$(UV) export --quiet --no-dev --no-emit-project -o requirements.lock
 	$(UV) export --quiet --all-groups --no-emit-project -o requirements-dev.lock
