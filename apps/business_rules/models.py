@@ -8,6 +8,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from apps.core.capture import Tracking
+from apps.core.constraints import unique_ignoring_case
 
 
 class Severity(models.TextChoices):
@@ -55,6 +56,13 @@ class BusinessRule(models.Model):
 
     class Meta:
         ordering = ("code",)
+        constraints = [
+            unique_ignoring_case(
+                "code",
+                name="businessrule_code_ci_unique",
+                message="A business rule with this code exists (codes ignore case).",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.kind}, {self.severity})"

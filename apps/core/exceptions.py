@@ -149,6 +149,13 @@ def _translate(exc: Exception) -> Exception:
             "A value is out of range or of the wrong type.", code=ErrorCode.INVALID_VALUE
         )
     if isinstance(exc, IntegrityError):
+        from rest_framework.serializers import as_serializer_error
+
+        from apps.core.constraints import unique_violation
+
+        duplicate = unique_violation(exc)
+        if duplicate is not None:
+            return exceptions.ValidationError(as_serializer_error(duplicate))
         logger.info("integrity error: %s", exc)
         return Conflict(
             "The change conflicts with existing data.", code=ErrorCode.INTEGRITY_CONFLICT

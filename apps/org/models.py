@@ -12,7 +12,7 @@ from django.db.models.functions import Now
 from django_fsm import FSMModelMixin
 
 from apps.core.capture import Tracking
-from apps.core.constraints import DateRangeConstraint
+from apps.core.constraints import DateRangeConstraint, unique_ignoring_case
 from apps.fsm.mixins import EmployeeFSMMixin, employee_state_field
 from apps.org.scope import ScopedQuerySet, Visibility
 
@@ -48,6 +48,13 @@ class OrgUnit(models.Model):
         indexes = [
             models.Index(
                 fields=["path"], name="orgunit_path_like", opclasses=["varchar_pattern_ops"]
+            ),
+        ]
+        constraints = [
+            unique_ignoring_case(
+                "code",
+                name="orgunit_code_ci_unique",
+                message="An org unit with this code exists (codes ignore case).",
             ),
         ]
 
@@ -100,6 +107,11 @@ class Position(models.Model):
     class Meta:
         ordering = ("code",)
         constraints = [
+            unique_ignoring_case(
+                "code",
+                name="position_code_ci_unique",
+                message="A position with this code exists (codes ignore case).",
+            ),
             DateRangeConstraint(
                 start="start_date",
                 end="end_date",
@@ -154,6 +166,11 @@ class Employee(FSMModelMixin, EmployeeFSMMixin, models.Model):
             models.Index(fields=["last_name", "first_name", "id"], name="employee_name_order"),
         ]
         constraints = [
+            unique_ignoring_case(
+                "employee_number",
+                name="employee_number_ci_unique",
+                message="An employee with this employee number exists (numbers ignore case).",
+            ),
             DateRangeConstraint(
                 start="hire_date",
                 end="termination_date",

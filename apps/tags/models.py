@@ -9,7 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from apps.core.capture import Tracking
-from apps.core.constraints import DateRangeConstraint
+from apps.core.constraints import DateRangeConstraint, unique_ignoring_case
 from apps.fsm.models import HashChainedLog
 from apps.org.scope import ScopedQuerySet, Visibility
 
@@ -37,6 +37,13 @@ class TagCatalog(models.Model):
         ordering = ("category", "code")
         verbose_name = "tag"
         verbose_name_plural = "tag catalogue"
+        constraints = [
+            unique_ignoring_case(
+                "code",
+                name="tag_code_ci_unique",
+                message="A tag with this code exists (codes ignore case).",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} ({self.label})"
