@@ -358,3 +358,11 @@ LOGGING = {
         "django.template": {"level": "INFO"},
     },
 }
+
+# --- Error reporting (optional) -------------------------------------------------------------------
+# SENTRY_DSN turns on sentry-sdk, without personal data (config/sentry.py); unset: nothing is sent.
+SENTRY_DSN = env.get_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from config.sentry import init as _init_sentry
+
+    _init_sentry(SENTRY_DSN, environment=ENVIRONMENT)
