@@ -59,7 +59,8 @@ class FilterBackend(DjangoFilterBackend):
 
     Booleans take true/false only (see StrictNullBooleanField); a NumberFilter on an integer
     column takes whole numbers only (django-filter reads `?level=2.5` as a decimal, matching
-    nothing, where the schema promises an integer)."""
+    nothing, where the schema promises an integer); a filter by a row's id takes only the rows
+    the caller may see (no existence oracle)."""
 
     def filter_queryset(self, request: Any, queryset: Any, view: Any) -> Any:
         # A request naming none of the filters (the common first page) gets the queryset as it
@@ -83,7 +84,18 @@ class FilterBackend(DjangoFilterBackend):
                     model, item.field_name
                 ):
                     item.field_class = forms.IntegerField
+                elif isinstance(item, django_filters.ModelChoiceFilter):
+                    _scope_choices(item, request)
         return filterset
+
+
+def _scope_choices(item: Any, request: Any) -> None:
+    """A filter by the id of a row the caller may not see answers exactly like one by an id
+    that does not exist (a 400 naming the parameter), not with an empty page that tells them
+    the row is there: the choices are what the caller may see (ScopedQuerySet.visible_to)."""
+    choices = item.get_queryset(request)
+    if hasattr(choices, "visible_to"):
+        item.queryset = choices.visible_to(request.user)
 
 
 class OrderingFilter(filters.OrderingFilter):

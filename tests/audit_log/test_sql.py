@@ -57,8 +57,9 @@ def test_the_schema_lists_every_entity_type():
     assert sorted(entity_type["schema"]["enum"]) == sorted(EntityType.values)
 
 
-# What Django's autodetector writes into a migration: a model's bases and its manager.
-MODEL_STATE_IMPORTS = {"apps.fsm.mixins", "apps.users.models"}
+# What Django's autodetector writes into a migration: a model's bases, its manager and a field's
+# callable default (a rule's transitions).
+MODEL_STATE_IMPORTS = {"apps.fsm.mixins", "apps.users.models", "apps.business_rules.models"}
 
 
 def test_migrations_read_no_live_module():

@@ -650,10 +650,15 @@ def test_org_units_search_and_ordering(as_admin, org):
 
 def test_org_units_within_for_manager_stays_in_scope(as_manager, manager_user, org):
     manager_user.scope.add(org["ops"])
-    assert names(as_manager.get("/api/v1/org-units/", {"within": org["root"].pk})) == [
+    assert names(as_manager.get("/api/v1/org-units/", {"within": org["ops"].pk})) == [
         "OPS",
         "WARD",
     ]
+    # A unit above the scope answers like one that does not exist (no existence oracle).
+    above = as_manager.get("/api/v1/org-units/", {"within": org["root"].pk})
+    missing = as_manager.get("/api/v1/org-units/", {"within": 987654321})
+    assert above.status_code == missing.status_code == 400
+    assert above.json()["errors"] == missing.json()["errors"]
 
 
 @pytest.fixture
@@ -769,8 +774,9 @@ def test_employees_ordering(as_admin, staffed):
 
 def test_employees_filters_for_manager_stay_in_scope(as_manager, manager_user, org, staffed):
     manager_user.scope.add(org["ops"])
-    response = as_manager.get("/api/v1/employees/", {"org_unit": org["root"].pk})
+    response = as_manager.get("/api/v1/employees/", {"org_unit": org["ops"].pk})
     assert sorted(names(response, "employee_number")) == ["E-100", "E-200"]
+    assert as_manager.get("/api/v1/employees/", {"org_unit": org["root"].pk}).status_code == 400
     response = as_manager.get("/api/v1/employees/", {"search": "Liskov"})
     assert names(response, "employee_number") == []
 
