@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
+from apps.core.codes import ErrorCode
+
 if TYPE_CHECKING:
     from django.utils.functional import _StrPromise
 
@@ -80,7 +82,7 @@ def unique_ignoring_case(field: str, *, name: str, message: str) -> models.Uniqu
     return models.UniqueConstraint(
         Lower(field),
         name=name,
-        violation_error_code="unique",
+        violation_error_code=ErrorCode.UNIQUE,
         violation_error_message=message,
     )
 
@@ -122,4 +124,4 @@ def unique_violation(exc: BaseException) -> ValidationError | None:
     if known is None:
         return None
     field, message = known
-    return ValidationError({field: ValidationError(message, code="unique")})
+    return ValidationError({field: ValidationError(message, code=ErrorCode.UNIQUE)})
