@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import Any
 
 from django.db.models import Min, QuerySet
@@ -53,6 +54,7 @@ def first_record() -> dt.datetime | None:
     return Change.objects.aggregate(first=Min("at"))["first"]
 
 
+@cache
 def _replayed_tables() -> dict[str, str]:
     """{table: entity type} of every tracked table whose rows are entities of their own."""
     return {

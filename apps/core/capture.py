@@ -30,6 +30,7 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 
 from apps.core import request_id
 
+# The previous hash of every chain's first link: the change log's and every HashChainedLog's.
 GENESIS = "0" * 64
 
 # What is being served: an HttpRequest, whose `user` is read when a write happens (DRF

@@ -12,9 +12,9 @@ from typing import Any
 from django.utils import timezone
 
 from apps.assignments.models import Assignment, AssignmentTransitionLog
+from apps.core.capture import GENESIS
 from apps.demand.models import CoverageRequirement
 from apps.demo.clock import recorded, transition_rows
-from apps.fsm.chain import GENESIS
 from apps.fsm.states import AssignmentState as A
 from apps.fsm.states import EmployeeState as E
 from apps.offer.models import LedgerEntry, LedgerKind

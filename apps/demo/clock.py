@@ -7,7 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from apps.fsm.chain import GENESIS
+from apps.core.capture import GENESIS
 
 # Rows are recorded at least this long before the seed runs, so that whatever a user does
 # right after comes later in every chain and heads the audit stream.

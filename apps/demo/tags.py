@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.assignments.models import Assignment
+from apps.core.capture import GENESIS
 from apps.demo.clock import recorded
-from apps.fsm.chain import GENESIS
 from apps.org.models import Employee, Position
 from apps.tags.models import (
     EmployeeTag,

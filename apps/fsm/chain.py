@@ -9,8 +9,6 @@ from typing import Any
 
 import orjson
 
-GENESIS = "0" * 64
-
 
 def _default(obj: Any) -> Any:
     if isinstance(obj, decimal.Decimal):

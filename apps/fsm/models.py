@@ -8,7 +8,8 @@ from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
-from apps.fsm.chain import GENESIS, link_hash
+from apps.core.capture import GENESIS
+from apps.fsm.chain import link_hash
 
 
 class HashChainedLog(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from apps.fsm.chain import GENESIS
+from apps.core.capture import GENESIS
 from apps.fsm.models import HashChainedLog
 
 

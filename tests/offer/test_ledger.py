@@ -11,7 +11,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from rest_framework.test import APIClient
 
-from apps.fsm.chain import GENESIS
+from apps.core.capture import GENESIS
 from apps.fsm.verify import verify_log
 from apps.offer.models import LedgerEntry
 from apps.offer.services import ledger_entry_create, ledger_entry_reverse

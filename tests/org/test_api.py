@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from apps.fsm.chain import GENESIS
+from apps.core.capture import GENESIS
 from apps.fsm.models import EmployeeTransitionLog
 from apps.fsm.services import transition_apply
 from apps.org import services

@@ -11,7 +11,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from apps.fsm.chain import GENESIS
+from apps.core.capture import GENESIS
 from apps.fsm.verify import verify_log
 from apps.tags.models import EmployeeTag, PositionTag, TagCatalog, TagChangeLog
 from tests.factories.org import make_employee, make_position, make_unit
