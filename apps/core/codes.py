@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     INVALID_LEVEL = "invalid_level"  # a tag level outside 1-5
     END_BEFORE_START = "end_before_start"
     IMMUTABLE = "immutable"  # a field that cannot change once set
+    INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"  # empty, too long, not printable ASCII
     # 401: no, bad, expired or blacklisted credentials
     NOT_AUTHENTICATED = "not_authenticated"
     AUTHENTICATION_FAILED = "authentication_failed"
@@ -55,6 +56,7 @@ class ErrorCode(StrEnum):
     USE_REVERSE = "use_reverse"  # ledger corrections are reversals
     NOT_REVERSIBLE = "not_reversible"
     ALREADY_REVERSED = "already_reversed"
+    IDEMPOTENCY_KEY_IN_PROGRESS = "idempotency_key_in_progress"  # the key's first request runs
     # 412, 413, 415
     PRECONDITION_FAILED = "precondition_failed"  # If-Match does not match the ETag
     PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -62,13 +64,16 @@ class ErrorCode(StrEnum):
     # 422: valid, but the domain refuses it
     UNPROCESSABLE = "unprocessable"
     RULE_VIOLATION = "rule_violation"  # business rules with severity `error` (`violations`)
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # the key came with another request
     # 429, 500
     THROTTLED = "throttled"
+    LOCKED_OUT = "locked_out"  # too many failed logins for this account or address (django-axes)
     SERVER_ERROR = "server_error"
     # 503: retry later
     SERVICE_UNAVAILABLE = "service_unavailable"
     DATABASE_UNAVAILABLE = "database_unavailable"
     COGNITO_UNAVAILABLE = "cognito_unavailable"
+    CACHE_UNAVAILABLE = "cache_unavailable"  # login, while the cache holding its throttle is down
 
     # Codes the project gives single field errors. A problem with field errors has the code
     # `invalid` (its `errors` carry the messages); they are listed so that every code the

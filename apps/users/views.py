@@ -16,13 +16,19 @@ from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.core.codes import ErrorCode
 from apps.core.etag import etag_of
 from apps.core.serializers import reject_body
+from apps.core.throttling import (
+    AnonRateThrottle,
+    LoginAnonRateThrottle,
+    LoginScopedRateThrottle,
+    ScopedRateThrottle,
+)
 from apps.users import services
 from apps.users.authentication import enforce_csrf
 from apps.users.models import User
@@ -115,9 +121,14 @@ class CsrfView(AuthView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+# The login endpoints' throttles never fail open: with the cache down they answer 503.
+LOGIN_THROTTLES: list[type[BaseThrottle]] = [LoginAnonRateThrottle, LoginScopedRateThrottle]
+
+
 class LoginView(AuthView):
     """POST login/: email and password in, HttpOnly JWT cookies out (CSRF-checked)."""
 
+    throttle_classes = LOGIN_THROTTLES
     throttle_scope = "login"
 
     @extend_schema(
@@ -181,6 +192,7 @@ class MeView(APIView):
 class TokenObtainView(AuthView):
     """POST token/: bearer tokens in the body, for scripts (no cookies, no CSRF)."""
 
+    throttle_classes = LOGIN_THROTTLES
     throttle_scope = "login"
 
     @extend_schema(

@@ -47,6 +47,8 @@ LOG_JSON = env.get_bool("LOG_JSON", default=ENVIRONMENT == "production")
 MAX_REQUEST_BYTES = env.get_int("MAX_REQUEST_BYTES", 1_048_576)
 THROTTLE_ANON_RATE = env.get_str("THROTTLE_ANON_RATE", "100/hour")
 THROTTLE_USER_RATE = env.get_str("THROTTLE_USER_RATE", "1000/hour")
+LOGIN_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 10)
+LOGIN_LOCKOUT_MINUTES = env.get_int("LOGIN_LOCKOUT_MINUTES", 15)
 BENCH_VIEWS = env.get_bool("BENCH_VIEWS", default=False)
 # -------------------------------------------------------------------------------------------------
 
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "django_fsm",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "apps.core",
     "apps.users",
     "apps.org",
@@ -99,6 +102,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the URL is settled (OptionalSlashMiddleware): a POST with an Idempotency-Key runs
+    # once per user and key, in one transaction with its stored answer (apps/core/idempotency.py).
+    "apps.core.idempotency.IdempotencyMiddleware",
+    # Last: turns a login that django-axes refused (locked out) into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -166,6 +174,9 @@ if REDIS_URL:
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "coveris",
+            # A Redis that does not answer costs a request half a second, not a worker hung:
+            # throttles then fail open and login answers 503 (apps/core/throttling.py).
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
         }
     }
 else:
@@ -178,6 +189,20 @@ else:
     }
 
 AUTH_USER_MODEL = "users.User"
+# django-axes first: every login (admin form, auth/login/, auth/token/) is counted and can be
+# locked out, per address and per account (apps/users/lockout.py, docs/SECURITY.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "apps.users.lockout.client_ip"
+AXES_USERNAME_CALLABLE = "apps.users.lockout.username"
+AXES_LOCKOUT_CALLABLE = "apps.users.lockout.lockout_response"
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # verifies (and upgrades) older hashes
@@ -218,9 +243,10 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "apps.core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.exceptions.problem_exception_handler",
+    # Fail open, logged, when the cache is down (apps/core/throttling.py).
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "apps.core.throttling.AnonRateThrottle",
+        "apps.core.throttling.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": THROTTLE_ANON_RATE,
@@ -298,11 +324,12 @@ CORS_ALLOW_HEADERS = (
     "accept",
     "authorization",
     "content-type",
+    "idempotency-key",
     "if-match",
     "x-csrftoken",
     "x-request-id",
 )
-CORS_EXPOSE_HEADERS = ("etag", "x-request-id", "content-disposition")
+CORS_EXPOSE_HEADERS = ("etag", "x-request-id", "content-disposition", "idempotent-replayed")
 CSRF_COOKIE_SAMESITE = "Lax"
 # An SPA on another host of the same site (app.example.com vs api.example.com) reads the CSRF
 # cookie only if it is set for the parent domain (".example.com"); unset: the API's host.
