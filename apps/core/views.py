@@ -9,6 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
+from apps.core import cache as shared_cache
+
 
 @never_cache
 @require_GET
@@ -20,7 +22,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """The database answers and every migration is applied; 503 otherwise."""
+    """The database answers, every migration is applied and the cache stores and returns a
+    value; 503 otherwise, naming what is down."""
+    cache_problem = shared_cache.check()
+    cache_state = {"cache": "ok"} if cache_problem is None else {"cache": "unreachable"}
     connection = connections["default"]
     try:
         with connection.cursor() as cursor:
@@ -30,15 +35,30 @@ def readyz(request: HttpRequest) -> JsonResponse:
     except DatabaseError as exc:
         connection.close_if_unusable_or_obsolete()
         return JsonResponse(
-            {"status": "unavailable", "database": "unreachable", "error": type(exc).__name__},
+            {
+                "status": "unavailable",
+                "database": "unreachable",
+                "error": type(exc).__name__,
+                **cache_state,
+            },
             status=503,
         )
     if pending:
         return JsonResponse(
-            {"status": "unavailable", "database": "ok", "pending_migrations": len(pending)},
+            {
+                "status": "unavailable",
+                "database": "ok",
+                "pending_migrations": len(pending),
+                **cache_state,
+            },
             status=503,
         )
-    return JsonResponse({"status": "ok", "database": "ok"})
+    if cache_problem is not None:
+        return JsonResponse(
+            {"status": "unavailable", "database": "ok", **cache_state, "error": cache_problem},
+            status=503,
+        )
+    return JsonResponse({"status": "ok", "database": "ok", **cache_state})
 
 
 @csrf_exempt

@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 
 import jwt
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import APIException, AuthenticationFailed
 from rest_framework.request import Request
 
+from apps.core import cache as shared_cache
 from apps.core.codes import ErrorCode
 from apps.users import services
 from apps.users.models import Role, User
@@ -92,20 +92,20 @@ def _fetch_jwks() -> dict[str, dict[str, Any]]:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         logger.warning("cognito JWKS fetch from %s failed: %s", url, exc)
         raise CognitoUnavailable() from exc
-    cache.set(JWKS_CACHE_KEY, keys, _conf()["JWKS_CACHE_SECONDS"])
+    shared_cache.set(JWKS_CACHE_KEY, keys, _conf()["JWKS_CACHE_SECONDS"])
     return keys
 
 
 def _signing_key(kid: str) -> Any:
     """The public key for `kid`: cached JWKS first, one rate-limited refetch for a new `kid`."""
-    keys: dict[str, dict[str, Any]] | None = cache.get(JWKS_CACHE_KEY)
+    keys: dict[str, dict[str, Any]] | None = shared_cache.get(JWKS_CACHE_KEY)
     fetched = keys is None
     if keys is None:
         keys = _fetch_jwks()
     if (
         kid not in keys
         and not fetched
-        and cache.add(JWKS_REFETCH_KEY, True, JWKS_REFETCH_INTERVAL_SECONDS)
+        and shared_cache.add(JWKS_REFETCH_KEY, True, JWKS_REFETCH_INTERVAL_SECONDS)
     ):
         keys = _fetch_jwks()
     if kid not in keys:

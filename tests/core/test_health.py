@@ -1,4 +1,5 @@
-"""/healthz says the process is up; /readyz says whether it can serve (database and migrations)."""
+"""/healthz says the process is up; /readyz says whether it can serve (database, migrations and
+the cache; the cache's outage is tested in test_cache_outage.py)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def test_healthz_answers_even_when_the_database_is_down():
 def test_readyz_is_200_with_the_database_up_and_migrated():
     response = Client().get("/readyz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -60,6 +61,7 @@ def test_readyz_is_503_while_migrations_are_pending():
         "status": "unavailable",
         "database": "ok",
         "pending_migrations": 1,
+        "cache": "ok",
     }
 
 
