@@ -41,6 +41,8 @@ def stop_process_group(process: subprocess.Popen[bytes], timeout: float = 15.0) 
 def uvicorn_command(*, host: str, port: int | str, workers: int | str) -> list[str]:
     """The uvicorn command line that serves the app.
 
+    `--no-access-log`: the app writes the access log (apps.core.logging.log_access), through
+    LOGGING (JSON in production) with the request id and without secrets in query strings.
     `--no-proxy-headers`: uvicorn would otherwise take the client address from X-Forwarded-For
     whenever the peer is 127.0.0.1 (its default FORWARDED_ALLOW_IPS), so any local client could
     claim a new address per request and slip past the per-address throttles. Django decides
@@ -59,6 +61,7 @@ def uvicorn_command(*, host: str, port: int | str, workers: int | str) -> list[s
         str(workers),
         "--no-server-header",
         "--no-proxy-headers",
+        "--no-access-log",
         "--timeout-graceful-shutdown",
         "5",
     ]

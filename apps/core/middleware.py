@@ -1,25 +1,31 @@
-"""Middleware that gives every request an id (X-Request-ID in and out) and makes it the one the
-change log attributes writes to."""
+"""The project's middleware: the request id (X-Request-ID in and out, the one the change log
+attributes writes to, and the access log line), problem documents under /api/ whatever DEBUG
+says, the database-unavailable 503, and URLs with or without their trailing slash."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from inspect import iscoroutinefunction
+from typing import Any
 
 from asgiref.sync import markcoroutinefunction
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest
 from django.urls import Resolver404, resolve
 
 from apps.core import capture, request_id
+from apps.core.logging import log_access
 
 logger = logging.getLogger("coveris.errors")
 
 HEADER = "X-Request-ID"
 
 
-class RequestIdMiddleware:
-    """Accept a well-formed X-Request-ID or make one; echo it on the response."""
+class HybridMiddleware:
+    """Base of the project's middleware that run sync or async, as the handler chain does:
+    a subclass says what happens before the view (`enter`, whose result `leave` gets) and
+    after it (`leave`, which runs even when the view raises: `response` is then None)."""
 
     sync_capable = True
     async_capable = True
@@ -30,35 +36,53 @@ class RequestIdMiddleware:
         if self.is_async:
             markcoroutinefunction(self)
 
+    def enter(self, request: HttpRequest) -> Any:
+        return None
+
+    def leave(self, request: HttpRequest, state: Any, response: Any) -> None:
+        return None
+
     def __call__(self, request: HttpRequest) -> object:
         if self.is_async:
             return self._acall(request)
-        value = request_id.accept(request.headers.get(HEADER))
-        request.request_id = value  # type: ignore[attr-defined]
-        token = request_id.set_current(value)
-        serving = capture.serving(request)
+        state = self.enter(request)
+        response = None
         try:
             response = self.get_response(request)
         finally:
-            capture.done(serving)
-            request_id.reset(token)
-        response[HEADER] = value  # type: ignore[index]
+            self.leave(request, state, response)
         return response
 
-    async def _acall(self, request: HttpRequest) -> HttpResponseBase:
-        value = request_id.accept(request.headers.get(HEADER))
-        request.request_id = value  # type: ignore[attr-defined]
-        token = request_id.set_current(value)
-        serving = capture.serving(request)
+    async def _acall(self, request: HttpRequest) -> object:
+        state = self.enter(request)
+        response = None
         try:
-            get_response: Callable[[HttpRequest], Awaitable[HttpResponseBase]]
+            get_response: Callable[[HttpRequest], Awaitable[object]]
             get_response = self.get_response  # type: ignore[assignment]
             response = await get_response(request)
         finally:
+            self.leave(request, state, response)
+        return response
+
+
+class RequestIdMiddleware(HybridMiddleware):
+    """Accept a well-formed X-Request-ID or make one; echo it on the response; write the
+    access log line (the server's own is off: config/serve.py)."""
+
+    def enter(self, request: HttpRequest) -> Any:
+        value = request_id.accept(request.headers.get(HEADER))
+        request.request_id = value  # type: ignore[attr-defined]
+        return request_id.set_current(value), capture.serving(request), time.perf_counter()
+
+    def leave(self, request: HttpRequest, state: Any, response: Any) -> None:
+        token, serving, started = state
+        try:
+            if response is not None:
+                response[HEADER] = request.request_id  # type: ignore[attr-defined]
+            log_access(request, response, time.perf_counter() - started)
+        finally:
             capture.done(serving)
             request_id.reset(token)
-        response[HEADER] = value
-        return response
 
 
 class DatabaseUnavailableMiddleware:
@@ -143,21 +167,12 @@ class ApiProblemMiddleware:
         return exceptions.handler500(request)
 
 
-class OptionalSlashMiddleware:
+class OptionalSlashMiddleware(HybridMiddleware):
     """Every URL answers with and without its trailing slash, for every method: a path that
     does not resolve but does with the slash added (or removed) is served as that path.
 
     Django's APPEND_SLASH answers a redirect instead, which loses a POST's body (and under
     DEBUG raises a RuntimeError for one: a 500). Nothing is redirected here."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response: Callable[[HttpRequest], object]) -> None:
-        self.get_response = get_response
-        self.is_async = iscoroutinefunction(get_response)
-        if self.is_async:
-            markcoroutinefunction(self)
 
     @staticmethod
     def _reroute(request: HttpRequest) -> None:
@@ -170,14 +185,5 @@ class OptionalSlashMiddleware:
             request.path_info = other
             request.path = f"{request.META.get('SCRIPT_NAME', '').rstrip('/')}{other}"
 
-    def __call__(self, request: HttpRequest) -> object:
-        if self.is_async:
-            return self._acall(request)
+    def enter(self, request: HttpRequest) -> Any:
         self._reroute(request)
-        return self.get_response(request)
-
-    async def _acall(self, request: HttpRequest) -> object:
-        self._reroute(request)
-        get_response: Callable[[HttpRequest], Awaitable[object]]
-        get_response = self.get_response  # type: ignore[assignment]
-        return await get_response(request)

@@ -1,7 +1,7 @@
 """Tests: the base settings, only faster (cheap hashing, no pool, static files from apps)."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, SECRET_KEY, SIMPLE_JWT
+from .base import DATABASES, LOGGING, SECRET_KEY, SIMPLE_JWT
 
 if not SECRET_KEY:
     SECRET_KEY = "coveris-test-key-0123456789-0123456789-0123456789-0123456789"
@@ -18,3 +18,6 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# The access log line of every test request would only be noise: tests that look at it turn it
+# on (caplog.at_level(logging.INFO, logger="coveris.access")).
+LOGGING["loggers"]["coveris.access"] = {"level": "WARNING"}

@@ -187,10 +187,29 @@ def test_sixth_wrong_login_is_429_whichever_worker_answers(server):
     assert history is not None
     assert len(history) == 5
     assert not any(cache.get(f"throttle_login_203.0.113.{n}") for n in range(1, 7))
+    # A token in a query string is refused, and kept out of the access log.
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJ0b2tlbl90eXBlIjoiYWNjZXNzIn0.c2VjcmV0LXNpZ25hdHVyZQ"
+    status, headers, _ = server.request(
+        "GET", f"/api/v1/employees/?access_token={token}", **{"X-Request-ID": "probe-7"}
+    )
+    assert status == 401
     # The attempted passwords are in no log line of the real server either.
     output = server.output()
     assert "POST /api/v1/auth/login/" in output  # the access log is there ...
     assert "wrong-password-" not in output  # ... the passwords are not
+    assert token not in output
+    assert "c2VjcmV0LXNpZ25hdHVyZQ" not in output
+    # The access log is the app's, in JSON (production), with the request id; uvicorn's is off.
+    access = [
+        json.loads(line)
+        for line in output.splitlines()
+        if line.startswith("{") and '"coveris.access"' in line
+    ]
+    probe = next(line for line in access if line["request_id"] == "probe-7")
+    assert probe["status"] == 401
+    assert probe["query"] == "access_token=[redacted]"
+    assert len([line for line in access if line["path"] == "/api/v1/auth/login/"]) == 6
+    assert '" 401' not in output  # uvicorn's own format: `"POST /api/v1/auth/login/ HTTP/1.1" 401`
 
 
 def test_every_way_to_serve_leaves_x_forwarded_for_to_django():
