@@ -31,7 +31,7 @@ export UV_NO_PROGRESS := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help run test test-browser lint audit fmt lock install db-start db-stop db-status bench bench-coverage chaos fuzz clean
+.PHONY: help run test test-browser lint schema client audit fmt lock install db-start db-stop db-status bench bench-coverage chaos fuzz clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -76,6 +76,24 @@ lint: install ## ruff, mypy, import-linter (layers), manage.py check, makemigrat
 	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
+
+# The API contract: docs/openapi.yaml is the schema /api/v1/schema/ serves (the test settings'
+# URL conf, as served everywhere: no bench routes), written in drf-spectacular's stable order;
+# tests/core/test_openapi_file.py fails when the two differ.
+SCHEMA_FILE := docs/openapi.yaml
+schema: install ## regenerate docs/openapi.yaml, the committed API contract, from the views
+	DJANGO_SETTINGS_MODULE=config.settings.test BENCH_VIEWS=false $(PY) manage.py spectacular \
+		--validate --fail-on-warn --file $(SCHEMA_FILE)
+
+# TypeScript for the SPA from the committed contract: openapi-typescript writes the types
+# (clients/typescript/src/schema.d.ts, generated, not committed), tsc type-checks an example.
+CLIENT_DIR := clients/typescript
+client: ## TypeScript types from docs/openapi.yaml (openapi-typescript) and tsc on an example (needs npm)
+	@command -v npm >/dev/null || { echo "make client needs Node.js 20+ with npm, and npm is not on PATH (e.g. apt-get install nodejs npm, or https://nodejs.org)" >&2; exit 1; }
+	@if grep -nE '://|"resolved"' $(CLIENT_DIR)/package-lock.json; then echo "$(CLIENT_DIR)/package-lock.json names a host: run \`npm run lock\` in $(CLIENT_DIR)" >&2; exit 1; fi
+	cd $(CLIENT_DIR) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	cd $(CLIENT_DIR) && npx --no-install openapi-typescript ../../$(SCHEMA_FILE) --output src/schema.d.ts
+	cd $(CLIENT_DIR) && npx --no-install tsc --noEmit -p tsconfig.json
 
 # Not part of lint: it needs pypi.org's vulnerability data, which CI cannot reach (docs/SECURITY.md).
 audit: install ## pip-audit on requirements.lock (WARNING, exit 0, if the vulnerability service is unreachable)

@@ -3,8 +3,8 @@
 drf-spectacular lists only the success response of each operation. Clients (and the schema-driven
 fuzz tests) rely on the schema for the error statuses too, so the hook below adds, per operation,
 the RFC 9457 problem responses the API contract (DESIGN.md section 5) says it may return, marks
-optional query parameters as accepting an empty value (read as absent), and describes CSV reports
-as text.
+optional query parameters as accepting an empty value (read as absent). AutoSchema describes CSV
+(the reports' `?format=csv`, the audit-log export) as text, not as the JSON body.
 """
 
 from __future__ import annotations
@@ -50,6 +50,11 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
 
+# Non-JSON bodies (apps.core.renderers.CSVRenderer, StreamingHttpResponse downloads): text.
+TEXT_MEDIA_TYPES: dict[str, dict[str, Any]] = {
+    "text/csv": {"type": "string", "description": "CSV: a header line, then one line per row."},
+}
+
 
 def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     """The error statuses `operation` may answer with."""
@@ -94,10 +99,6 @@ def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, An
                 if parameter.get("in") == "query" and not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
             responses = operation["responses"]
-            for response in responses.values():
-                # A CSV report is the rows as text, not the JSON envelope drf-spectacular copies.
-                if "text/csv" in response.get("content", {}):
-                    response["content"]["text/csv"] = {"schema": {"type": "string"}}
             for status in sorted(_statuses(path, method, operation)):
                 responses.setdefault(str(status), _problem_response(status))
             operation["responses"] = dict(sorted(responses.items()))
@@ -105,12 +106,36 @@ def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, An
 
 
 class AutoSchema(_SpectacularAutoSchema):
-    """drf-spectacular's AutoSchema; a cursor-paginated list gets a component of its own.
+    """drf-spectacular's AutoSchema; a cursor-paginated list gets a component of its own, and a
+    CSV body is text.
 
     Both envelopes of one serializer would otherwise share `Paginated<Name>List`, and whichever
     came first described the other: the audit-log stream (cursor) was documented with the
     `count` of the history pages (page numbers).
+
+    drf-spectacular gives every renderer of a view the serializer's schema: a report's text/csv
+    would be the JSON envelope, so a typed client read CSV as an object. CSV is a string; the
+    JSON media type keeps the real schema (clients pick it: clients/typescript/src/api.ts).
     """
+
+    def _get_response_for_code(
+        self,
+        serializer: Any,
+        status_code: str,
+        media_types: list[str] | None = None,
+        direction: str = "response",
+    ) -> dict[str, Any]:
+        response: dict[str, Any] = super()._get_response_for_code(
+            serializer, status_code, media_types, direction
+        )
+        if "content" not in response and media_types and set(media_types) <= set(TEXT_MEDIA_TYPES):
+            # A download without a serializer (the audit-log export): still a text body.
+            response["content"] = {media_type: {} for media_type in media_types}
+        content: dict[str, Any] = response.get("content", {})
+        for media_type in content:
+            if media_type in TEXT_MEDIA_TYPES:
+                content[media_type] = {"schema": {**TEXT_MEDIA_TYPES[media_type]}}
+        return response
 
     def get_paginated_name(self, serializer_name: str) -> str:
         name = super().get_paginated_name(serializer_name)
