@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 
 class Action(models.TextChoices):
@@ -70,3 +71,31 @@ class Change(models.Model):
             changes_text,
             state_text or "",
         )
+
+
+class IdempotencyKey(models.Model):
+    """One `Idempotency-Key` a user sent with a POST, and the answer to replay for it
+    (apps.core.idempotency). Written in the transaction of the request's own writes; kept
+    24 hours (`manage.py purge_idempotency_keys`). Not change-captured: it records requests,
+    not facts."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    # "POST /api/v1/assignments/": a key names one request to one endpoint.
+    request = models.TextField()
+    # HMAC-SHA256 (under SECRET_KEY) of the query string, content type and body it came with.
+    fingerprint = models.CharField(max_length=64)
+    # The answer: none while the first request runs (never committed so).
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_headers = models.JSONField(default=dict)
+    response_body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"

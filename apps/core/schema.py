@@ -14,8 +14,10 @@ from typing import Any
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as _SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.pagination import CursorPagination
 
+from apps.core import idempotency
 from apps.core.codes import ErrorCode
 from apps.core.exceptions import PROBLEM_CONTENT_TYPE
 
@@ -49,6 +51,26 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 }
 
 WRITE_METHODS = frozenset({"post", "put", "patch", "delete"})
+
+IDEMPOTENCY_KEY_PARAMETER = OpenApiParameter(
+    name=idempotency.HEADER,
+    type={
+        "type": "string",
+        "minLength": 1,
+        "maxLength": idempotency.MAX_LENGTH,
+        "pattern": idempotency.KEY_PATTERN,
+    },
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description=(
+        "Makes the POST safe to retry: the same key with the same request (endpoint, query, "
+        "content type and body) within 24 hours replays the first answer (status, body, "
+        "`Content-Type`, `Location`, `ETag`, and `Idempotent-Replayed: true`) without a second "
+        "write; with another request it is a 422 `idempotency_key_reused`; while the first is "
+        "still running, the retry waits for it, at most 10 s, then 409 "
+        "`idempotency_key_in_progress`. Keys are per user. 5xx and 429 answers are not kept."
+    ),
+)
 
 # Non-JSON bodies (apps.core.renderers.CSVRenderer, StreamingHttpResponse downloads): text.
 TEXT_MEDIA_TYPES: dict[str, dict[str, Any]] = {
@@ -136,6 +158,14 @@ class AutoSchema(_SpectacularAutoSchema):
             if media_type in TEXT_MEDIA_TYPES:
                 content[media_type] = {"schema": {**TEXT_MEDIA_TYPES[media_type]}}
         return response
+
+    def get_override_parameters(self) -> list[Any]:
+        """Every POST of a view that authenticates takes an Idempotency-Key
+        (apps.core.idempotency)."""
+        parameters = list(super().get_override_parameters())
+        if self.method == "POST" and idempotency.keyed(type(self.view)):
+            parameters.append(IDEMPOTENCY_KEY_PARAMETER)
+        return parameters
 
     def get_paginated_name(self, serializer_name: str) -> str:
         name = super().get_paginated_name(serializer_name)
