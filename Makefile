@@ -30,8 +30,12 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run`'s concurrency: uvicorn worker processes, and requests each runs at once (threads).
+# 2 × 4 serves a team trying it together while slow reports run; /healthz never waits for them.
+WORKERS ?= 2
+THREADS ?= 4
 
-.PHONY: help run test test-browser lint schema client audit fmt lock install db-start db-stop db-status bench bench-coverage chaos fuzz clean
+.PHONY: help run test test-browser lint schema client audit fmt lock install db-start db-stop db-status bench bench-coverage bench-healthz chaos fuzz clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -48,9 +52,10 @@ $(VENV)/.synced: requirements.lock requirements-dev.lock .python-version | $(if 
 
 install: $(VENV)/.synced ## build .venv from the lock files
 
-run: install ## serve on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set)
-	@if [ -n "$$DATABASE_URL" ]; then $(PY) -m config.serve --host $(HOST) --port $(PORT); \
-	else $(PY) -m config.devdb run -- $(PY) -m config.serve --host $(HOST) --port $(PORT); fi
+SERVE = ASGI_THREADS=$(THREADS) $(PY) -m config.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+run: install ## serve on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set; WORKERS=2 THREADS=4)
+	@if [ -n "$$DATABASE_URL" ]; then $(SERVE); \
+	else $(PY) -m config.devdb run -- env $(SERVE); fi
 
 test: install ## the whole suite with coverage (throwaway embedded PostgreSQL unless DATABASE_URL)
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) -m pytest $(PYTEST_ARGS); \
@@ -125,6 +130,9 @@ bench: install ## load test: uvicorn (2 workers, production settings) vs baselin
 bench-coverage: install ## coverage summary at 10k employees: API vs selector vs raw SQL (throwaway DB)
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/coverage.py; \
 	else $(PY) -m config.devdb test -- $(PY) bench/coverage.py; fi
+
+bench-healthz: install ## /healthz latency while 260-week supply CSVs stream, and the CSVs' peak memory (own DB)
+	$(PY) bench/healthz.py --employees $${BENCH_EMPLOYEES:-1000}
 
 chaos: install ## 40 s of load on 2 uvicorn workers while a worker is killed and PostgreSQL restarts
 	$(PY) bench/chaos.py --seconds $${CHAOS_SECONDS:-40}

@@ -20,6 +20,12 @@ This subclass keeps Django's request class, body reading and response sending, a
 - requests run on a fixed set of `ASGI_THREADS` single-thread executors per worker (default
   1), each request on the least busy one, so a worker runs at most that many requests at once
   and holds at most that many database connections (docs/SCALING.md, pool sizing).
+- the health checks never queue behind the requests on those threads, so a worker whose
+  threads are all busy with slow reports still answers them at once (a load balancer would
+  otherwise take it for dead and restart it, dropping the reports too): `/healthz`, which does
+  no I/O, is answered on the event loop itself (a hand-over to a thread costs a wait for the
+  GIL each way, tens of milliseconds while reports run); `/readyz`, which asks the database,
+  on a thread of its own.
 - a streamed response with a synchronous iterator (the audit-log CSV export) is read on the
   request's thread `STREAM_BATCH` parts at a time and sent as it is read, then closed there.
   Django's own handler reads such an iterator to the end into memory before sending a byte.
@@ -51,6 +57,10 @@ Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 T = TypeVar("T")
 
 STREAM_BATCH = 64
+# Never queued behind the requests of the ASGI_THREADS threads: answered on the event loop
+# (no I/O at all), or on a probe thread of their own.
+INLINE_PATHS = frozenset({"/healthz"})
+PROBE_PATHS = frozenset({"/readyz"})
 
 
 class RequestThread:
@@ -86,6 +96,7 @@ class ASGIHandler(DjangoASGIHandler):
             for i in range(threads)
         ]
         self.in_flight = [0] * threads
+        self.probe_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="django-probe")
         super().__init__()
 
     def load_middleware(self, is_async: bool = False) -> None:
@@ -94,6 +105,12 @@ class ASGIHandler(DjangoASGIHandler):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        if scope.get("path") in INLINE_PATHS:
+            await self.serve(scope, receive, send, None)
+            return
+        if scope.get("path") in PROBE_PATHS:
+            await self.serve(scope, receive, send, self.probe_executor)
+            return
         index = min(range(len(self.executors)), key=self.in_flight.__getitem__)
         self.in_flight[index] += 1
         try:
@@ -102,14 +119,21 @@ class ASGIHandler(DjangoASGIHandler):
             self.in_flight[index] -= 1
 
     async def serve(
-        self, scope: Scope, receive: Receive, send: Send, executor: ThreadPoolExecutor
+        self, scope: Scope, receive: Receive, send: Send, executor: ThreadPoolExecutor | None
     ) -> None:
-        """Django's `handle()`, with the synchronous part in one call on `executor`."""
+        """Django's `handle()`, with the synchronous part in one call on `executor` (None: on
+        the event loop, for a view that does no I/O)."""
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
             return
         set_script_prefix(get_script_prefix(scope))
+        if executor is None:
+            try:
+                await self.send_response(self.respond(scope, body_file), send)
+            finally:
+                body_file.close()
+            return
         thread = RequestThread(executor)
         try:
             response = await thread.run(self.respond, scope, body_file)

@@ -53,3 +53,21 @@ def read_alias() -> str:
     ):
         return "replica"
     return "default"
+
+
+@contextmanager
+def snapshot_reads() -> Iterator[None]:
+    """Within this block, every read of the report database sees one snapshot (a REPEATABLE
+    READ, READ ONLY transaction): a report read in batches (a streamed CSV) is consistent
+    across its batches. Inside an open transaction (a test's, say) the block just runs."""
+    from django.db import transaction
+
+    alias = read_alias()
+    connection = connections[alias]
+    if connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic(using=alias):
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield

@@ -86,7 +86,7 @@ def log_access(request: Any, response: Any, seconds: float) -> None:
     path = request.path + (f"?{query}" if query else "")
     size = "-" if response is None or response.streaming else len(response.content)
     user = request.__dict__.get("user")
-    if type(user) is SimpleLazyObject and user._wrapped is empty:
+    if type(user) is SimpleLazyObject and user._wrapped is empty:  # type: ignore[attr-defined]
         user = None  # never evaluated: looking it up now would cost a query (or fail)
     user_id = user.pk if user is not None and user.is_authenticated else None
     agent = (request.META.get("HTTP_USER_AGENT") or "-")[:200]

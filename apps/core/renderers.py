@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import decimal
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -65,6 +65,29 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
+class CSVLines:
+    """Rows (dicts) as CSV text under `columns`, cells neutralised (`csv_cell`): what
+    CSVRenderer writes at once, and what a streamed download writes batch by batch
+    (apps.reports.views), one format for both."""
+
+    def __init__(self, columns: Iterable[str]) -> None:
+        self.columns = list(columns)
+
+    def header(self) -> str:
+        return self.rows([dict(zip(self.columns, self.columns, strict=True))], neutralise=False)
+
+    def rows(self, rows: Iterable[Mapping[str, Any]], *, neutralise: bool = True) -> str:
+        import csv
+        import io
+
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=self.columns, lineterminator="\n")
+        writer.writerows(
+            {k: csv_cell(v) for k, v in row.items()} if neutralise else row for row in rows
+        )
+        return buffer.getvalue()
+
+
 class CSVRenderer(BaseRenderer):
     """A list of flat rows as CSV; `?format=csv`. The header is the view's `csv_columns` (so an
     empty report still has one), else the first row's keys. Errors stay problem documents."""
@@ -79,9 +102,6 @@ class CSVRenderer(BaseRenderer):
         accepted_media_type: str | None = None,
         renderer_context: Mapping[str, Any] | None = None,
     ) -> bytes:
-        import csv
-        import io
-
         context = renderer_context or {}
         response = context.get("response")
         if response is not None and response.status_code >= 400:
@@ -94,9 +114,7 @@ class CSVRenderer(BaseRenderer):
         columns = getattr(context.get("view"), "csv_columns", None)
         if not columns and data:
             columns = list(data[0])
-        buffer = io.StringIO()
-        if columns:
-            writer = csv.DictWriter(buffer, fieldnames=list(columns), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in data)
-        return buffer.getvalue().encode("utf-8")
+        if not columns:
+            return b""
+        lines = CSVLines(columns)
+        return (lines.header() + lines.rows(data)).encode("utf-8")

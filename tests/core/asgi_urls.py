@@ -8,6 +8,8 @@ import threading
 from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
+from apps.core import views as core_views
+
 # Two requests that reach `meet` at the same time both pass it; a request alone waits `timeout`
 # seconds and gives up. The tests put in a fresh one with `reset`.
 barrier = threading.Barrier(2, timeout=1)
@@ -28,11 +30,23 @@ def meet(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"together": together, "thread": threading.current_thread().name})
 
 
+# Set by a test to let `slow` finish.
+release = threading.Event()
+
+
+def slow(request: HttpRequest) -> JsonResponse:
+    """Holds its thread until `release` is set (at most 10 s): a slow report."""
+    released = release.wait(timeout=10)
+    return JsonResponse({"released": released})
+
+
 def whoami(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"thread": threading.current_thread().name})
 
 
 urlpatterns = [
+    path("healthz", core_views.healthz),
+    path("slow", slow),
     path("meet", meet),
     path("whoami", whoami),
 ]

@@ -19,7 +19,7 @@ from django.test import override_settings
 
 from config.asgi_handler import ASGIHandler
 from tests.core import asgi_urls
-from tests.core.asgi_client import get, get_together
+from tests.core.asgi_client import get, get_together, request
 
 # The autouse cache fixture clears the (database) cache, so every test needs the database.
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def make_handler() -> Iterator[Callable[..., ASGIHandler]]:
 
     yield make
     for handler in handlers:
-        for executor in handler.executors:
+        for executor in [*handler.executors, handler.probe_executor]:
             executor.submit(connections.close_all).result(timeout=10)
             executor.shutdown(wait=True)
 
@@ -68,7 +68,7 @@ def test_a_get_answers_200_with_the_security_headers_and_a_request_id(make_handl
 def test_a_request_reaches_the_database_from_its_thread(make_handler):
     response = get(make_handler(), "/readyz")
     assert response.status == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 @pytest.mark.usefixtures("meeting_point")
@@ -98,6 +98,30 @@ def test_one_thread_runs_one_request_at_a_time(make_handler):
 
 
 @override_settings(ROOT_URLCONF=TEST_URLS)
+def test_the_health_check_is_not_queued_behind_a_busy_thread(make_handler, meeting_point):
+    """The worker's one thread is held by a slow request: /healthz still answers at once."""
+    handler = make_handler(threads=1)
+    asgi_urls.release.clear()
+
+    async def run() -> tuple[Any, Any, bool]:
+        slow = asyncio.ensure_future(request(handler, "/slow"))
+        await asyncio.sleep(0.2)  # the slow request holds the thread
+        health = await asyncio.wait_for(request(handler, "/healthz"), timeout=3)
+        still_running = not slow.done()
+        asgi_urls.release.set()
+        return health, await slow, still_running
+
+    try:
+        health, slow, still_running = asyncio.run(run())
+    finally:
+        asgi_urls.release.set()
+    assert health.status == 200
+    assert health.json() == {"status": "ok"}
+    assert still_running
+    assert slow.json() == {"released": True}
+
+
+@pytest.mark.usefixtures("meeting_point")
 def test_request_signals_middleware_and_view_share_one_thread(make_handler):
     seen: dict[str, str] = {}
 

@@ -76,3 +76,24 @@ def test_ctrl_c_ends_cleanly(monkeypatch):
     fake = FakeRun(interrupt_on="uvicorn")
     monkeypatch.setattr(serve.subprocess, "run", fake)
     assert serve.main([]) == 0
+
+
+def test_make_run_serves_with_the_documented_concurrency_knobs():
+    """`make run` serves 2 workers × 4 threads by default; WORKERS and THREADS change it."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def dry_run(*overrides: str) -> str:
+        result = subprocess.run(
+            ["make", "-n", "run", *overrides], cwd=root, capture_output=True, text=True, check=True
+        )
+        return result.stdout
+
+    default = dry_run()
+    assert "ASGI_THREADS=4" in default
+    assert "--workers 2" in default
+    custom = dry_run("WORKERS=3", "THREADS=5")
+    assert "ASGI_THREADS=5" in custom
+    assert "--workers 3" in custom

@@ -58,7 +58,7 @@ def results(response: Any) -> list[dict[str, Any]]:
 
 def csv_rows(response: Any) -> tuple[list[str], list[dict[str, str]]]:
     """The header and the rows of a CSV download."""
-    text = response.content.decode("utf-8")
+    text = response.getvalue().decode("utf-8")
     reader = csv.DictReader(io.StringIO(text))
     rows = list(reader)
     assert text.count("\n") == len(rows) + 1  # one line per row, plus the header

@@ -111,15 +111,15 @@ def test_responses_carry_the_instant_used(as_admin, world):
 def test_the_csv_download_is_as_of_too(as_admin, admin_user, world):
     _unit, position, _employee = world
     instant = db_now()
-    then = as_admin.get("/api/v1/coverage/", {**RANGE, "format": "csv"}).content
+    then = as_admin.get("/api/v1/coverage/", {**RANGE, "format": "csv"}).getvalue()
     org.weekly_hours_add(
         position=position, valid_from=dt.date(2026, 3, 2), hours=Decimal("10"), actor=admin_user
     )
-    assert as_admin.get("/api/v1/coverage/", {**RANGE, "format": "csv"}).content != then
+    assert as_admin.get("/api/v1/coverage/", {**RANGE, "format": "csv"}).getvalue() != then
     response = as_admin.get(
         "/api/v1/coverage/", {**RANGE, "format": "csv", "as_of": instant.isoformat()}
     )
-    assert response.content == then
+    assert response.getvalue() == then
 
 
 @pytest.mark.parametrize("url", REPORTS)

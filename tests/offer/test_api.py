@@ -171,7 +171,7 @@ def test_supply_csv_is_a_download_with_every_row(as_admin, org):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"] == 'attachment; filename="supply_2026-W10_2026-W13.csv"'
-    text = response.content.decode("utf-8")
+    text = response.getvalue().decode("utf-8")
     reader = csv.DictReader(io.StringIO(text))
     rows = list(reader)
     assert reader.fieldnames == FIELDS
@@ -182,7 +182,7 @@ def test_supply_csv_is_a_download_with_every_row(as_admin, org):
 def test_supply_csv_without_rows_has_its_header(as_employee, org):
     response = as_employee.get(SUPPLY, {**RANGE, "format": "csv"})
     assert response.status_code == 200
-    assert response.content.decode("utf-8") == ",".join(FIELDS) + "\n"
+    assert response.getvalue().decode("utf-8") == ",".join(FIELDS) + "\n"
 
 
 def test_supply_csv_with_bad_parameters_is_a_json_problem(as_admin, org):
