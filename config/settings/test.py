@@ -20,4 +20,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # The access log line of every test request would only be noise: tests that look at it turn it
 # on (caplog.at_level(logging.INFO, logger="coveris.access")).
-LOGGING["loggers"]["coveris.access"] = {"level": "WARNING"}
+LOGGING["loggers"]["coveris.access"] = {"level": "WARNING"}  # type: ignore[index]
