@@ -8,6 +8,11 @@ bearer header or with the browser's cookie + X-CSRFToken (drawn per example, and
 must have been reached both ways). The built-in checks decide: no 5xx, status codes, content types,
 headers and bodies as documented, negative data rejected, authentication enforced.
 
+Every operation is fuzzed twice: with the test settings (DEBUG off, as in production) and in the
+`make run` configuration (config.settings.local: DEBUG on), where Django would answer its HTML
+debug pages; there too every answer must be the documented JSON or problem document. The DEBUG
+pass draws a third of the examples (FUZZ_DEBUG_EXAMPLES).
+
 CI runs a fixed number of examples per operation with a derandomized (fixed) seed; `make fuzz`
 runs the same with FUZZ_EXAMPLES examples and a random seed (printed by Hypothesis on failure;
 reproduce with `--hypothesis-seed`).
@@ -30,7 +35,8 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import DatabaseError, close_old_connections, connection, transaction
 from django.test import Client
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 from schemathesis import GenerationMode
@@ -48,6 +54,7 @@ from tests.security.conftest import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_cache")]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
+DEBUG_EXAMPLES = int(os.environ.get("FUZZ_DEBUG_EXAMPLES", str(max(3, EXAMPLES // 3))))
 # CI: the same examples on every run. `make fuzz` sets FUZZ_RANDOM=1 to explore new ones.
 DERANDOMIZE = os.environ.get("FUZZ_RANDOM", "") != "1"
 
@@ -82,7 +89,8 @@ OPERATIONS = {
 # data. An operation without any input (GET auth/me/, POST auth/logout/...) has nothing that
 # could violate its schema: Hypothesis would report the negative strategy as unsatisfiable.
 CASES = [
-    pytest.param(label, mode, id=f"{label}-{mode}")
+    pytest.param(label, mode, debug, id=f"{label}-{mode}{'-debug' if debug else ''}")
+    for debug in (False, True)
     for label, operation in sorted(OPERATIONS.items())
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
     if mode is GenerationMode.POSITIVE
@@ -158,8 +166,9 @@ def _call(case: Any, headers: dict[str, str]) -> None:
             transaction.savepoint_rollback(sid)
 
 
-@pytest.mark.parametrize(("label", "mode"), CASES)
-def test_operation_conforms_to_its_schema(label, mode, world):
+@pytest.mark.parametrize(("label", "mode", "debug"), CASES)
+def test_operation_conforms_to_its_schema(label, mode, debug, world, settings):
+    settings.DEBUG = debug  # True: `make run`'s configuration (config.settings.local)
     operation = SCHEMA.find_operation_by_label(label)
     assert operation is not None, label
     flows = {flow: _auth_headers(world, flow) for flow in FLOWS}
@@ -173,8 +182,8 @@ def test_operation_conforms_to_its_schema(label, mode, world):
         strategies.append(operation.as_strategy(generation_mode=mode, path_parameters={"id": pk}))
     references = {name: pick(world) for name, pick in REFERENCES.items()}
 
-    @settings(
-        max_examples=EXAMPLES,
+    @hypothesis_settings(
+        max_examples=DEBUG_EXAMPLES if debug else EXAMPLES,
         derandomize=DERANDOMIZE,
         database=None,
         deadline=None,
@@ -189,9 +198,11 @@ def test_operation_conforms_to_its_schema(label, mode, world):
             for name, pk in references.items():
                 if pk is not None and name in case.body and data.draw(st.booleans()):
                     case.body[name] = pk
-        _restore_admin(admin)
-        _call(case, flows[flow])
-        flows_used.add(flow)
+        # The DEBUG pass draws few examples: each goes both ways, so both are reached.
+        for used in FLOWS if debug else (flow,):
+            _restore_admin(admin)
+            _call(case, flows[used])
+            flows_used.add(used)
 
     fuzz()
     # Both ways of authenticating reached this operation (and every example's checks passed).
