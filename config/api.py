@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from apps.assignments.views import AssignmentViewSet
 from apps.audit_log.views import AuditLogViewSet, HistoryAction
 from apps.business_rules.views import BusinessRuleViewSet
+from apps.calendars.views import CalendarDayViewSet, CalendarViewSet
 from apps.core.viewsets import detail_action_view
 from apps.demand.views import RequirementViewSet
 from apps.offer.views import LedgerEntryViewSet
@@ -24,6 +25,8 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("users", UserViewSet, basename="user")
 router.register("org-units", OrgUnitViewSet, basename="org-unit")
+router.register("calendars", CalendarViewSet, basename="calendar")
+router.register("calendar-days", CalendarDayViewSet, basename="calendar-day")
 router.register("positions", PositionViewSet, basename="position")
 router.register("employees", EmployeeViewSet, basename="employee")
 router.register("assignments", AssignmentViewSet, basename="assignment")
@@ -42,6 +45,7 @@ router.register("tag-changes", TagChangeViewSet, basename="tag-change")
 DETAIL_ACTIONS: dict[str, list[tuple[str, type]]] = {
     "users": [("history", HistoryAction)],
     "org-units": [("history", HistoryAction)],
+    "calendars": [("history", HistoryAction)],
     "positions": [("history", HistoryAction), ("candidates", CandidatesAction)],
     "employees": [("history", HistoryAction)],
     "assignments": [("history", HistoryAction)],

@@ -23,6 +23,8 @@ class EntityType(models.TextChoices):
     POSITION_TAG = "position_tag", "Position tag"
     USER = "user", "User"
     ASSIGNMENT = "assignment", "Assignment"
+    WORK_CALENDAR = "work_calendar", "Working calendar"
+    CALENDAR_DAY = "calendar_day", "Calendar day"
 
     @property
     def collection(self) -> str:
@@ -34,6 +36,8 @@ class EntityType(models.TextChoices):
 COLLECTIONS = {
     "contract_hours": "contract-hours",
     "weekly_hours": "weekly-hours",
+    "work_calendar": "calendars",
+    "calendar_day": "calendar-days",
 }
 
 

@@ -26,6 +26,7 @@ class ErrorCode(StrEnum):
     INVALID_LEVEL = "invalid_level"  # a tag level outside 1-5
     END_BEFORE_START = "end_before_start"
     IMMUTABLE = "immutable"  # a field that cannot change once set
+    INVALID_ICALENDAR = "invalid_icalendar"  # a malformed .ics upload (`line` names where)
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"  # empty, too long, not printable ASCII
     # 401: no, bad, expired or blacklisted credentials
     NOT_AUTHENTICATED = "not_authenticated"

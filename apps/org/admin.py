@@ -159,16 +159,17 @@ class WeeklyHoursAdmin(_VersionAdmin):
 
 @admin.register(OrgUnit)
 class OrgUnitAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("code", "name", "parent", "active", "path")
-    list_filter = ("active",)
+    list_display = ("code", "name", "parent", "calendar", "active", "path")
+    list_filter = ("active", "calendar")
     search_fields = ("code", "name")
     readonly_fields = ("path",)
     autocomplete_fields = ("parent",)
-    list_select_related = ("parent",)
+    list_select_related = ("parent", "calendar")
 
     def save_model(self, request: HttpRequest, obj: OrgUnit, form: Any, change: bool) -> None:
         # The path (and a moved subtree's paths) are kept by the services.
-        fields = {name: form.cleaned_data[name] for name in ("code", "name", "parent", "active")}
+        names = ("code", "name", "parent", "calendar", "active")
+        fields = {name: form.cleaned_data[name] for name in names if name in form.cleaned_data}
         if change:
             saved = services.org_unit_update(unit=obj, **fields)
         else:

@@ -30,6 +30,14 @@ class OrgUnit(models.Model):
     )
     path = models.CharField(max_length=1024, db_index=True, editable=False, default="")
     active = models.BooleanField(default=True)
+    calendar = models.ForeignKey(
+        "calendars.WorkCalendar",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="org_units",
+        help_text="The working calendar of the unit and of the units below it that name none.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
     # A manager's scope: `user.scope` is the units whose subtrees the user looks after.
     managers: models.ManyToManyField[Any, ManagerScope] = models.ManyToManyField(
@@ -60,6 +68,21 @@ class OrgUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    @property
+    def effective_calendar_id(self) -> int | None:
+        """The calendar of the unit, or of its nearest ancestor that names one (None: no
+        calendar up the tree). Lists annotate it (`selectors.with_effective_calendar`)."""
+        if "inherited_calendar_id" in self.__dict__:
+            return self.__dict__["inherited_calendar_id"]  # type: ignore[no-any-return]
+        ancestors = [int(part) for part in self.path.strip("/").split("/") if part]
+        found = (
+            OrgUnit.objects.filter(pk__in=ancestors, calendar__isnull=False)
+            .order_by("-path")
+            .values_list("calendar_id", flat=True)
+            .first()
+        )
+        return found
 
 
 class ManagerScope(models.Model):

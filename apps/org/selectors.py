@@ -4,15 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BigIntegerField, QuerySet
+from django.db.models.expressions import RawSQL
 
 from apps.org.models import ContractHours, Employee, OrgUnit, Position, WeeklyHours
 from apps.org.scope import is_signed_in
 
+# The calendar of a unit or of its nearest ancestor naming one: the ancestor whose path is the
+# longest prefix of the unit's (DESIGN.md §8).
+INHERITED_CALENDAR_SQL = """(
+    SELECT a.calendar_id FROM org_orgunit a
+    WHERE a.calendar_id IS NOT NULL AND org_orgunit.path LIKE a.path || '%%'
+    ORDER BY length(a.path) DESC LIMIT 1
+)"""
+
+
+def with_effective_calendar(queryset: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
+    return queryset.annotate(
+        # A constant statement, no input in it.
+        inherited_calendar_id=RawSQL(INHERITED_CALENDAR_SQL, [], output_field=BigIntegerField())  # noqa: S611
+    )
+
 
 def org_unit_list(*, user: Any) -> QuerySet[OrgUnit]:
-    """Org units the user may see, in tree order."""
-    return OrgUnit.objects.visible_to(user).order_by("path")
+    """Org units the user may see, in tree order, with the calendar each follows."""
+    return with_effective_calendar(OrgUnit.objects.visible_to(user).order_by("path"))
 
 
 def org_unit_subtree(*, unit: OrgUnit) -> QuerySet[OrgUnit]:

@@ -45,10 +45,27 @@ def _after_org_unit(fields: tuple[str, ...], *extra: str) -> tuple[str, ...]:
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    effective_calendar = serializers.IntegerField(
+        source="effective_calendar_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The calendar this unit follows: its own, else its nearest ancestor's "
+        "(null: none up the tree, hours spread over all seven days).",
+    )
+
     class Meta:
         model = OrgUnit
-        fields = ("id", "code", "name", "parent", "active", "path")
-        read_only_fields = ("id", "path")
+        fields = (
+            "id",
+            "code",
+            "name",
+            "parent",
+            "active",
+            "path",
+            "calendar",
+            "effective_calendar",
+        )
+        read_only_fields = ("id", "path", "effective_calendar")
 
 
 # The read shape: `path` is known (a client may send back what it read) but only the tree sets

@@ -29,7 +29,12 @@ def _locked(model: type[Any], pk: Any) -> Any:
 
 @transaction.atomic
 def org_unit_create(
-    *, code: str, name: str, parent: OrgUnit | None = None, active: bool = True
+    *,
+    code: str,
+    name: str,
+    parent: OrgUnit | None = None,
+    active: bool = True,
+    calendar: Any = None,
 ) -> OrgUnit:
     """A new unit; its path is its parent's path plus its own id, taken from the sequence first
     so that the unit is written once (one insert, one entry in the change log)."""
@@ -38,7 +43,7 @@ def org_unit_create(
         (pk,) = cursor.fetchone()
     path = f"{parent.path if parent else '/'}{pk}/"
     return OrgUnit.objects.create(
-        pk=pk, code=code, name=name, parent=parent, active=active, path=path
+        pk=pk, code=code, name=name, parent=parent, active=active, path=path, calendar=calendar
     )
 
 

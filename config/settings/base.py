@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "axes",
     "apps.core",
     "apps.users",
+    "apps.calendars",
     "apps.org",
     "apps.fsm",
     "apps.assignments",
@@ -310,6 +311,8 @@ SPECTACULAR_SETTINGS = {
         "SeverityEnum": "apps.business_rules.models.Severity",
         "AuditActionEnum": "apps.audit_log.models.Action",
         "EntityTypeEnum": "apps.audit_log.models.EntityType",
+        "CalendarDayKindEnum": "apps.calendars.models.DayKind",
+        "CalendarDaySourceEnum": "apps.calendars.models.DaySource",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

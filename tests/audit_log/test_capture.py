@@ -56,6 +56,18 @@ def _scope() -> ManagerScope:
     return ManagerScope.objects.create(user=UserFactory(role="manager"), org_unit=make_unit())
 
 
+def _calendar() -> Any:
+    from apps.calendars.models import WorkCalendar
+
+    return WorkCalendar.objects.create(code=f"cal-{WorkCalendar.objects.count()}", name="Office")
+
+
+def _calendar_day() -> Any:
+    from apps.calendars.models import CalendarDay
+
+    return CalendarDay.objects.create(calendar=_calendar(), date=dt.date(2026, 5, 1), hours=0)
+
+
 # entity type -> (make one, a column to change, its new value, the value as recorded)
 SUBJECTS: dict[str, tuple[Callable[[], Any], str, Any, Any]] = {
     "org_unit": (make_unit, "name", "Renamed", "Renamed"),
@@ -69,6 +81,8 @@ SUBJECTS: dict[str, tuple[Callable[[], Any], str, Any, Any]] = {
     "employee_tag": (lambda: give_tag(make_employee(make_unit()), make_tag()), "level", 5, 5),
     "position_tag": (lambda: need_tag(make_position(make_unit()), make_tag()), "min_level", 4, 4),
     "user": (UserFactory, "full_name", "Renamed User", "Renamed User"),
+    "work_calendar": (_calendar, "name", "Renamed calendar", "Renamed calendar"),
+    "calendar_day": (_calendar_day, "hours", Decimal("4.00"), 4.0),
     "assignment": (
         lambda: make_assignment(make_employee(make_unit()), make_position(make_unit())),
         "weekly_hours",

@@ -59,7 +59,12 @@ def test_the_schema_lists_every_entity_type():
 
 # What Django's autodetector writes into a migration: a model's bases, its manager and a field's
 # callable default (a rule's transitions).
-MODEL_STATE_IMPORTS = {"apps.fsm.mixins", "apps.users.models", "apps.business_rules.models"}
+MODEL_STATE_IMPORTS = {
+    "apps.fsm.mixins",
+    "apps.users.models",
+    "apps.business_rules.models",
+    "apps.calendars.models",  # a calendar's default week
+}
 
 
 def test_migrations_read_no_live_module():

@@ -61,6 +61,8 @@ def payload(world: World, **kw: Any) -> dict[str, Any]:
 def post(client: APIClient, body: Any, key: str | None = KEY, url: str = URL, **extra: Any):
     if key is not None:
         extra["HTTP_IDEMPOTENCY_KEY"] = key
+    if isinstance(body, bytes):  # a file upload (the iCalendar import)
+        return client.post(url, body, content_type="text/calendar", **extra)
     return client.post(url, body, format="json", **extra)
 
 

@@ -27,6 +27,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.assignments.models import Assignment
 from apps.business_rules.models import BusinessRule
+from apps.calendars.models import CalendarDay, WorkCalendar
 from apps.demand.models import CoverageRequirement
 from apps.fsm.services import transition_apply
 from apps.offer.models import LedgerEntry
@@ -100,6 +101,8 @@ class World:
     position_tag: PositionTag
     rule: BusinessRule
     spare_user: User
+    calendar: WorkCalendar
+    calendar_day: CalendarDay
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -192,7 +195,13 @@ def build_world() -> World:
         transitions=["approve"],
     )
     spare_user = UserFactory(role=Role.EMPLOYEE, email="sec-spare@example.test")
+    calendar = WorkCalendar.objects.create(code="sec-office", name="Security office")
+    calendar_day = CalendarDay.objects.create(
+        calendar=calendar, date=MONDAY + dt.timedelta(days=2), hours=Decimal("0"), name="Seed"
+    )
     return World(
+        calendar=calendar,
+        calendar_day=calendar_day,
         users=users,
         root_in=root_in,
         unit_in=unit_in,
@@ -375,6 +384,8 @@ def target_pk(world: World, endpoint: Endpoint) -> Any:
         "employee-tags": world.employee_tag.pk,
         "position-tags": world.position_tag.pk,
         "tag-changes": world.tag_change.pk,
+        "calendars": world.calendar.pk,
+        "calendar-days": world.calendar_day.pk,
     }
     assert endpoint.basename in targets, f"seed a target for {endpoint.route} in the World"
     return targets[endpoint.basename]
@@ -572,6 +583,36 @@ def valid_payload(world: World, route: str, method: str) -> Any:
             "min_level": 3,
         },
         ("position-tags/{pk}/", "PATCH"): lambda: {"min_level": 3},
+        ("calendars/", "POST"): lambda: {"code": "sec-new", "name": "New"},
+        ("calendars/{pk}/", "PUT"): lambda: {
+            "code": w.calendar.code,
+            "name": "Renamed",
+            "week_hours": ["8", "8", "8", "8", "4", "0", "0"],
+        },
+        ("calendars/{pk}/", "PATCH"): lambda: {"name": "Renamed"},
+        ("calendars/{pk}/holidays/", "POST"): lambda: {
+            "country": "FR",
+            "from_year": 2026,
+            "to_year": 2026,
+        },
+        ("calendars/{pk}/ics/", "POST"): lambda: (
+            b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\n"
+            b"UID:m\r\nDTSTART;VALUE=DATE:20260814\r\nSUMMARY:Closure\r\nEND:VEVENT\r\n"
+            b"END:VCALENDAR\r\n"
+        ),
+        ("calendar-days/", "POST"): lambda: {
+            "calendar": w.calendar.pk,
+            "date": "2026-08-14",
+            "kind": "closure",
+        },
+        ("calendar-days/{pk}/", "PUT"): lambda: {
+            "calendar": w.calendar.pk,
+            "date": _iso(w.calendar_day.date),
+            "hours": "4.00",
+            "name": "Half",
+            "kind": "half_day",
+        },
+        ("calendar-days/{pk}/", "PATCH"): lambda: {"name": "Renamed"},
     }
     make = bodies.get((route, method))
     return make() if make is not None else None

@@ -153,6 +153,23 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("position-tags/{pk}/", "DELETE"):              (401, DEL, 403, 404, 403, 404, 404),
     ("tag-changes/", "GET"):                        (401, LIST, LIST, HIDE, LIST, LIST, HIDE),
     ("tag-changes/{pk}/", "GET"):                   (401, 200, 200, 404, 200, 200, 404),
+    # Working calendars: everyone signed in reads them, HR admins write them.
+    ("calendars/", "GET"):                          (401, LIST, LIST, LIST, LIST, LIST, LIST),
+    ("calendars/", "POST"):                         (401, NEW, 403, 403, 403, 403, 403),
+    ("calendars/{pk}/", "GET"):                     (401, 200, 200, 200, 200, 200, 200),
+    ("calendars/{pk}/", "PUT"):                     (401, UPD, 403, 403, 403, 403, 403),
+    ("calendars/{pk}/", "PATCH"):                   (401, UPD, 403, 403, 403, 403, 403),
+    ("calendars/{pk}/history/", "GET"):             (401, 200, 200, 200, 200, 200, 200),
+    ("calendars/{pk}/days/", "GET"):                (401, 200, 200, 200, 200, 200, 200),
+    ("calendars/{pk}/holidays/", "POST"):           (401, NEW, 403, 403, 403, 403, 403),
+    ("calendars/{pk}/ics/", "GET"):                 (401, 200, 200, 200, 200, 200, 200),
+    ("calendars/{pk}/ics/", "POST"):                (401, UPD, 403, 403, 403, 403, 403),
+    ("calendar-days/", "GET"):                      (401, LIST, LIST, LIST, LIST, LIST, LIST),
+    ("calendar-days/", "POST"):                     (401, NEW, 403, 403, 403, 403, 403),
+    ("calendar-days/{pk}/", "GET"):                 (401, 200, 200, 200, 200, 200, 200),
+    ("calendar-days/{pk}/", "PUT"):                 (401, UPD, 403, 403, 403, 403, 403),
+    ("calendar-days/{pk}/", "PATCH"):               (401, UPD, 403, 403, 403, 403, 403),
+    ("calendar-days/{pk}/", "DELETE"):              (401, DEL, 403, 403, 403, 403, 403),
     # The audit trail: HR admins and auditors.
     ("audit-log/", "GET"):                          (401, 200, 403, 403, 200, 403, 403),
     ("audit-log/export/", "GET"):                   (401, 200, 403, 403, 200, 403, 403),
@@ -183,6 +200,8 @@ def _client(world: World, role: str, route: str) -> APIClient:
 
 
 def _request(client: APIClient, url: str, method: str, body: Any) -> Any:
+    if isinstance(body, bytes):  # a file upload (the iCalendar import)
+        return client.generic(method, url, data=body, content_type="text/calendar")
     return client.generic(
         method,
         url,

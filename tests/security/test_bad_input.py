@@ -36,7 +36,7 @@ from tests.security.conftest import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_cache")]
 
 JSON = "application/json"
-HOURS = ("weekly_hours", "contract_hours", "hours_per_week", "required_hours")
+HOURS = ("weekly_hours", "contract_hours", "hours_per_week", "required_hours", "hours")
 LEVELS = ("level", "min_level")
 REFERENCES = ("employee", "position", "org_unit", "parent", "tag")
 DATE_PAIRS = (
@@ -70,6 +70,44 @@ def _raw(payload: dict[str, Any], field: str, token: str) -> bytes:
 
 def _text_field(payload: dict[str, Any]) -> str | None:
     return next((name for name in TEXT if isinstance(payload.get(name), str)), None)
+
+
+ICS = "text/calendar"
+
+
+def ics_corpus() -> list[Bad]:
+    """The hostile variants of an iCalendar upload (calendars/{id}/ics/)."""
+    event = b"BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260101\r\n"
+    big = settings.MAX_REQUEST_BYTES + 1
+    return [
+        Bad("not a content line", b"BEGIN:VCALENDAR\r\nnonsense\r\nEND:VCALENDAR\r\n", ICS),
+        Bad("no VCALENDAR", b"BEGIN:VEVENT\r\nEND:VEVENT\r\n", ICS),
+        Bad("never closed", b"BEGIN:VCALENDAR\r\n" + event, ICS),
+        Bad("not UTF-8", b"BEGIN:VCALENDAR\r\nSUMMARY:F\xeate\r\nEND:VCALENDAR\r\n", ICS),
+        Bad("empty", b"", ICS),
+        Bad(
+            "hours 25",
+            b"BEGIN:VCALENDAR\r\n"
+            + event
+            + b"X-COVERIS-HOURS:25\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            ICS,
+        ),
+        Bad(
+            "an unknown kind",
+            b"BEGIN:VCALENDAR\r\n"
+            + event
+            + b"X-COVERIS-KIND:party\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            ICS,
+        ),
+        Bad(
+            "a date that does not exist",
+            b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART;VALUE=DATE:20260230\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            ICS,
+        ),
+        Bad("JSON", b'{"a": 1}', JSON, status=415),
+        Bad("form data", b"a=1", "application/x-www-form-urlencoded", status=415),
+        Bad("body over MAX_REQUEST_BYTES", b"BEGIN:VCALENDAR\r\n" + b"x" * big, ICS, status=413),
+    ]
 
 
 def corpus(payload: Any) -> list[Bad]:
@@ -215,7 +253,10 @@ WRITES = [pytest.param(e, m, id=f"{m} {e.route}") for e, m in write_endpoints()]
 
 @pytest.mark.parametrize(("endpoint", "method"), WRITES)
 def test_hostile_bodies_are_refused_and_write_nothing(endpoint, method, world):
-    cases = corpus(valid_payload(world, endpoint.route, method))
+    if endpoint.route.endswith("/ics/"):
+        cases = ics_corpus()
+    else:
+        cases = corpus(valid_payload(world, endpoint.route, method))
     problems = [p for bad in cases if (p := _check(world, endpoint, method, bad)) is not None]
     assert not problems, "\n".join(problems)
 
