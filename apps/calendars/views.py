@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import UnsupportedMediaType
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,6 +29,8 @@ from apps.calendars.serializers import (
     WorkCalendarSerializer,
     WorkCalendarWriteSerializer,
 )
+from apps.core.codes import ErrorCode
+from apps.core.exceptions import ProblemError
 from apps.core.serializers import reject_body
 from apps.core.viewsets import ServiceModelViewSet
 from apps.users.permissions import ReadAnyWriteAdmin
@@ -121,10 +124,15 @@ class CalendarViewSet(ServiceModelViewSet):
     )
     def ics(self, request: Request, pk: str | None = None) -> Any:
         calendar = self.get_object()
-        if request.method == "GET":
-            response = HttpResponse(ics.export(calendar), content_type=ics.CONTENT_TYPE)
+        if request.method in SAFE_METHODS:  # GET and HEAD (and HEAD must never write)
+            response = StreamingHttpResponse(ics.export(calendar), content_type=ics.CONTENT_TYPE)
             response["Content-Disposition"] = f'attachment; filename="{calendar.code}.ics"'
             return response
+        if not request.content_type and not request.stream:
+            raise ProblemError(
+                f"Send the iCalendar file as the body ({ics.CONTENT_TYPE}).",
+                code=ErrorCode.INVALID_ICALENDAR,
+            )
         if not (request.content_type or "").startswith(ics.CONTENT_TYPE):
             raise UnsupportedMediaType(
                 request.content_type or "none", detail=(f"Send the file as {ics.CONTENT_TYPE}.")

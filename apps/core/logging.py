@@ -22,7 +22,8 @@ access_logger = logging.getLogger("coveris.access")
 REDACTED = "[redacted]"
 # Query parameters whose value is never logged, whatever it looks like.
 SENSITIVE_NAME = re.compile(
-    r"token|password|passwd|secret|key|auth|jwt|session|signature|credential|csrf", re.IGNORECASE
+    r"token|pass|pwd|secret|key|auth|jwt|session|signature|credential|csrf|access|bearer|refresh",
+    re.IGNORECASE,
 )
 # Values that are credentials whatever their parameter is called: a JWT (three base64url
 # segments, the first a JSON header), or a Bearer credential.
@@ -65,11 +66,14 @@ def redacted_query(query_string: str) -> str:
     like a token, replaced by [redacted]; cut to MAX_QUERY_CHARS."""
     if not query_string:
         return ""
-    pairs = parse_qsl(query_string, keep_blank_values=True)
-    safe = [
-        (name, REDACTED if SENSITIVE_NAME.search(name) or SENSITIVE_VALUE.search(value) else value)
-        for name, value in pairs
-    ]
+    # `;` separates parameters too for some parsers: split on both, so nothing hides behind it.
+    pairs = parse_qsl(query_string.replace(";", "&"), keep_blank_values=True)
+    safe = []
+    for name, value in pairs:
+        if "=" in name or SENSITIVE_VALUE.search(name):  # a value smuggled into the name
+            name = REDACTED
+        sensitive = SENSITIVE_NAME.search(name) or SENSITIVE_VALUE.search(value)
+        safe.append((name, REDACTED if sensitive else value))
     text = urlencode(safe, safe="[],:")
     return text if len(text) <= MAX_QUERY_CHARS else text[:MAX_QUERY_CHARS] + "..."
 

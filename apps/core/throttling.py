@@ -41,6 +41,11 @@ class CacheAwareThrottle(throttling.SimpleRateThrottle):
     strict = False
 
     def allow_request(self, request: Request, view: APIView) -> bool:
+        method = (request.method or "").lower()
+        if method == "options" or not hasattr(view, method):
+            # A preflight or a method the view does not answer (405) is not counted: a wrong
+            # method must not use up an endpoint's allowance (login's 5 an hour).
+            return True
         try:
             return super().allow_request(request, view)
         except cache_errors() as exc:

@@ -10,6 +10,7 @@ from django.db.models import Model, QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -55,7 +56,7 @@ class DatedHoursMixin:
         write: type[serializers.Serializer],  # type: ignore[type-arg]
     ) -> Response:
         subject = self.get_object()
-        if request.method == "GET":
+        if request.method in SAFE_METHODS:  # GET and HEAD (and HEAD must never write)
             page = self.paginate_queryset(versions(**{subject_field: subject}))
             return self.get_paginated_response(read(page, many=True).data)
         data = write(data=request.data, context=self.get_serializer_context())

@@ -65,9 +65,15 @@ def test_a_token_in_the_query_string_is_refused_and_never_logged(access_log, adm
         ("password=hunter2&email=a@x.org", "password=[redacted]&email=a%40x.org"),
         (
             "api_key=k&refresh=r&csrfmiddlewaretoken=c",
-            "api_key=[redacted]&refresh=r&csrfmiddlewaretoken=[redacted]",
+            "api_key=[redacted]&refresh=[redacted]&csrfmiddlewaretoken=[redacted]",
         ),
         ("x=Bearer%20abc", "x=[redacted]"),
+        (
+            "pass=a&pwd=b&access=c&bearer=d",
+            "pass=[redacted]&pwd=[redacted]&access=[redacted]&bearer=[redacted]",
+        ),
+        ("a=1;password=hunter2", "a=1&password=[redacted]"),
+        ("token%3Dhunter2", "[redacted]="),
         ("week_start=2026-01-05&org_unit=3", "week_start=2026-01-05&org_unit=3"),
         ("", ""),
     ],

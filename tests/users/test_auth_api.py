@@ -279,3 +279,18 @@ def test_me_requires_authentication(api_client):
 
 def test_cookie_settings_follow_configuration():
     assert settings.AUTH_COOKIES["REFRESH_PATH"] == "/api/v1/auth/"
+
+
+def test_wrong_methods_do_not_use_up_the_login_allowance(admin_user):
+    """A 405 (or a CORS preflight) is not a login attempt: it must not count against the
+    5 an hour (the outside probe locked itself out of logging in with GETs)."""
+    client = APIClient()
+    for method in ("GET", "PUT", "PATCH", "DELETE", "OPTIONS", "GET", "PUT"):
+        response = client.generic(method, "/api/v1/auth/token/")
+        assert response.status_code in (200, 405), (method, response.status_code)
+    for _ in range(5):
+        ok = client.post(
+            "/api/v1/auth/token/", {"email": admin_user.email, "password": PASSWORD}, format="json"
+        )
+        assert ok.status_code == 200, ok.content
+    assert client.post("/api/v1/auth/token/", {}, format="json").status_code == 429
