@@ -37,7 +37,6 @@ COLLECTIONS = {
     "contract_hours": "contract-hours",
     "weekly_hours": "weekly-hours",
     "work_calendar": "calendars",
-    "calendar_day": "calendar-days",
 }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,7 +19,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from apps.calendars.models import MAX_DAY_HOURS, CalendarDay, DayKind, DaySource, WorkCalendar
+from apps.calendars.models import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_DAY_HOURS,
+    CalendarDay,
+    DayKind,
+    DaySource,
+    WorkCalendar,
+)
 from apps.calendars.services import default_hours
 from apps.core.capture import attributed
 from apps.core.codes import ErrorCode
@@ -26,9 +35,14 @@ from apps.core.exceptions import ProblemError
 from apps.users.models import User
 
 CONTENT_TYPE = "text/calendar"
-MAX_BYTES = 2_000_000
 MAX_EVENTS = 5000
 MAX_DAYS_PER_EVENT = 366
+# Exceptions one file may describe in all (ten years of every day), and a calendar may hold:
+# an import or export stays a few seconds and a few megabytes.
+MAX_DAYS_PER_FILE = 3660
+MAX_DAYS_PER_CALENDAR = 20_000
+# Properties an event has at most once (a second one is refused, not read as a list).
+SINGLE = ("DTSTART", "DTEND", "DURATION", "SUMMARY", "X-COVERIS-KIND", "X-COVERIS-HOURS")
 _CONTENT_LINE = re.compile(r"^[A-Za-z0-9-]+(;[^:]*)?:.*$")
 
 
@@ -41,33 +55,39 @@ def _refuse(line: int | None, message: str) -> ProblemError:
     )
 
 
-def export(calendar: WorkCalendar) -> bytes:
+def export(calendar: WorkCalendar) -> Iterator[bytes]:
+    """The calendar as iCalendar, an event at a time (streamed: flat memory)."""
     from icalendar import Calendar, Event
 
-    cal = Calendar()
-    cal.add("prodid", "-//Coveris//Working calendar//EN")
-    cal.add("version", "2.0")
-    cal.add("x-wr-calname", calendar.name)
+    head = Calendar()
+    head.add("prodid", "-//Coveris//Working calendar//EN")
+    head.add("version", "2.0")
+    head.add("x-wr-calname", calendar.name)
+    text = bytes(head.to_ical())
+    end = b"END:VCALENDAR\r\n"
+    yield text[: -len(end)]
     stamp = timezone.now()
-    for day in calendar.days.order_by("date"):
+    for day in calendar.days.order_by("date").iterator(chunk_size=2000):
         event = Event()
         event.add("uid", f"{calendar.code}-{day.date.isoformat()}@coveris")
         event.add("dtstamp", stamp)
         event.add("dtstart", day.date)
-        event.add("dtend", day.date + dt.timedelta(days=1))
-        event.add("summary", day.name or day.get_kind_display())
+        event.add("dtend", day.date + dt.timedelta(days=1))  # LAST_DATE keeps this a date
+        if day.name:  # no SUMMARY for an unnamed day, so that it imports back unnamed
+            event.add("summary", day.name)
         event.add("categories", [day.kind])
         event.add("transp", "TRANSPARENT")
         event.add("x-coveris-kind", day.kind)
         event.add("x-coveris-hours", str(day.hours))
-        cal.add_component(event)
-    return bytes(cal.to_ical())
+        yield bytes(event.to_ical())
+    yield end
 
 
 def _event_lines(text: str) -> list[int]:
     """Check every content line's shape and the BEGIN/END nesting; the line number of each
     VEVENT's BEGIN, in order."""
-    lines = text.splitlines()
+    # Lines end at LF (CRLF or LF); other Unicode line breaks are text inside a value.
+    lines = text.replace("\r\n", "\n").split("\n")
     if not lines or lines[0].strip().upper() != "BEGIN:VCALENDAR":
         raise _refuse(1, "the file starts with BEGIN:VCALENDAR.")
     stack: list[tuple[str, int]] = []
@@ -77,6 +97,8 @@ def _event_lines(text: str) -> list[int]:
             continue
         if not raw.strip():
             continue
+        if "\x00" in raw:
+            raise _refuse(number, "a NUL character.")
         if not _CONTENT_LINE.match(raw):
             raise _refuse(number, f"{raw[:60]!r} is not NAME:value.")
         name, _, value = raw.partition(":")
@@ -118,8 +140,6 @@ def parse(data: bytes) -> list[ImportedDay]:
     """The exceptions an iCalendar file describes, one per date (a 400 naming the line)."""
     from icalendar import Calendar
 
-    if len(data) > MAX_BYTES:
-        raise _refuse(None, f"larger than {MAX_BYTES} bytes.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -139,21 +159,32 @@ def parse(data: bytes) -> list[ImportedDay]:
             raise
         except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
             raise _refuse(line, f"the event cannot be read ({str(exc)[:120]}).") from exc
+        if len(days) > MAX_DAYS_PER_FILE:
+            raise _refuse(line, f"a file describes at most {MAX_DAYS_PER_FILE} days.")
     return [days[d] for d in sorted(days)]
 
 
 def _event_days(event: Any, line: int) -> list[ImportedDay]:
     """The days one VEVENT covers (a ProblemError naming `line` for what is wrong with it)."""
+    for name in SINGLE:
+        if isinstance(event.get(name), list):
+            raise _refuse(line, f"the event has {name} more than once.")
+    if event.get("rrule") is not None or event.get("rdate") is not None:
+        raise _refuse(line, "recurring events (RRULE, RDATE) are not read: list each date.")
     if event.get("dtstart") is None:
         raise _refuse(line, "the event has no DTSTART.")
     start = _as_date(event.get("dtstart"), line, "DTSTART")
-    end = (
-        _as_date(event.get("dtend"), line, "DTEND")
-        if event.get("dtend") is not None
-        else start + dt.timedelta(days=1)
-    )
+    if event.get("dtend") is not None:
+        end = _as_date(event.get("dtend"), line, "DTEND")
+    elif event.get("duration") is not None:
+        length = event.get("duration").dt
+        end = start + dt.timedelta(days=max(1, length.days + (1 if length.seconds else 0)))
+    else:
+        end = start + dt.timedelta(days=1)
     if end <= start:
         end = start + dt.timedelta(days=1)
+    if not (start >= FIRST_DATE and end - dt.timedelta(days=1) <= LAST_DATE):
+        raise _refuse(line, f"dates lie between {FIRST_DATE} and {LAST_DATE}.")
     if (end - start).days > MAX_DAYS_PER_EVENT:
         raise _refuse(line, f"an event spans at most {MAX_DAYS_PER_EVENT} days.")
     kind = str(event.get("x-coveris-kind", DayKind.HOLIDAY)).strip().lower()
@@ -211,10 +242,13 @@ def import_days(*, calendar: WorkCalendar, data: bytes, actor: User | None = Non
             )
         elif (day.kind, day.hours, day.name) != (item.kind, hours, item.name):
             day.kind, day.hours, day.name = item.kind, hours, item.name
-            day.save(update_fields=["kind", "hours", "name", "updated_at"])
+            day.source = DaySource.ICS
+            day.save(update_fields=["kind", "hours", "name", "source", "updated_at"])
             result.updated += 1
         else:
             result.unchanged += 1
+    if len(existing) + len(new) > MAX_DAYS_PER_CALENDAR:
+        raise _refuse(None, f"a calendar holds at most {MAX_DAYS_PER_CALENDAR} days.")
     CalendarDay.objects.bulk_create(new)
     result.created = len(new)
     return result

@@ -3,6 +3,7 @@ differ from it (public holidays, closures, half days, extra days)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import ClassVar
 
@@ -17,6 +18,9 @@ from apps.core.constraints import unique_ignoring_case
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_DAY_HOURS = Decimal("24")
 DAY_HOURS_VALIDATORS = [MinValueValidator(Decimal("0")), MaxValueValidator(MAX_DAY_HOURS)]
+# The dates a calendar's exceptions may fall on (and so an iCalendar export can write).
+FIRST_DATE, LAST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+DATE_VALIDATORS = [MinValueValidator(FIRST_DATE), MaxValueValidator(LAST_DATE)]
 
 
 def mon_to_fri_8h() -> list[Decimal]:
@@ -48,7 +52,7 @@ class WorkCalendar(models.Model):
     code = models.SlugField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     country = models.CharField(max_length=3, blank=True, default="")
-    subdivision = models.CharField(max_length=10, blank=True, default="")
+    subdivision = models.CharField(max_length=64, blank=True, default="")
     week_hours = ArrayField(
         models.DecimalField(max_digits=4, decimal_places=2, validators=DAY_HOURS_VALIDATORS),
         size=7,
@@ -101,7 +105,7 @@ class CalendarDay(models.Model):
     )
 
     calendar = models.ForeignKey(WorkCalendar, on_delete=models.CASCADE, related_name="days")
-    date = models.DateField()
+    date = models.DateField(validators=DATE_VALIDATORS)
     hours = models.DecimalField(
         max_digits=4,
         decimal_places=2,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -89,7 +90,7 @@ class HolidaysInputSerializer(StrictInputMixin, serializers.Serializer):  # type
         max_length=3, help_text="ISO 3166-1 alpha-2 code, as the `holidays` package knows it"
     )
     subdivision = serializers.CharField(
-        max_length=10,
+        max_length=64,
         required=False,
         default="",
         allow_blank=True,
@@ -99,7 +100,10 @@ class HolidaysInputSerializer(StrictInputMixin, serializers.Serializer):  # type
     to_year = serializers.IntegerField(min_value=FIRST_YEAR, max_value=LAST_YEAR)
 
     def validate_country(self, value: str) -> str:
-        return value.strip().upper()
+        value = value.strip()
+        if not re.fullmatch(r"[A-Za-z]{2,3}", value):
+            raise serializers.ValidationError("A country code is 2 or 3 letters A-Z.")
+        return value.upper()
 
     def validate_subdivision(self, value: str) -> str:
         return value.strip()

@@ -254,12 +254,13 @@ def test_an_export_imports_back_unchanged(as_admin):
     exported = as_admin.get(f"{CALENDARS}{source['id']}/ics/")
     assert exported.status_code == 200
     assert exported["Content-Type"].startswith("text/calendar")
-    assert exported.content.startswith(b"BEGIN:VCALENDAR")
-    assert exported.content.count(b"BEGIN:VEVENT") == CalendarDay.objects.count()
+    content = exported.getvalue()
+    assert content.startswith(b"BEGIN:VCALENDAR")
+    assert content.count(b"BEGIN:VEVENT") == CalendarDay.objects.count()
 
     target = make_calendar(as_admin, "target")
     url = f"{CALENDARS}{target['id']}/ics/"
-    imported = as_admin.post(url, exported.content, content_type="text/calendar")
+    imported = as_admin.post(url, content, content_type="text/calendar")
     assert imported.status_code == 200, imported.content
     count = CalendarDay.objects.filter(calendar_id=source["id"]).count()
     assert imported.json() == {"created": count, "updated": 0, "unchanged": 0}
@@ -272,7 +273,7 @@ def test_an_export_imports_back_unchanged(as_admin):
         )
 
     assert days(target["id"]) == days(source["id"])
-    again = as_admin.post(url, exported.content, content_type="text/calendar")
+    again = as_admin.post(url, content, content_type="text/calendar")
     assert again.json() == {"created": 0, "updated": 0, "unchanged": count}
 
 
@@ -381,3 +382,118 @@ def test_a_calendar_named_by_a_unit_cannot_be_given_an_unknown_id(as_admin):
     response = as_admin.patch(f"/api/v1/org-units/{unit.pk}/", {"calendar": 99999}, format="json")
     assert response.status_code == 400
     assert "calendar" in response.json()["errors"]
+
+
+# --- limits and hostile files (the outside probe's findings) ------------------------------------
+
+
+def ics(*events: str) -> bytes:
+    return ("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" + "".join(events) + "END:VCALENDAR\r\n").encode()
+
+
+def event(body: str) -> str:
+    return f"BEGIN:VEVENT\r\n{body}END:VEVENT\r\n"
+
+
+def post_ics(client, calendar, body: bytes):
+    return client.post(f"{CALENDARS}{calendar['id']}/ics/", body, content_type="text/calendar")
+
+
+def test_dates_stay_within_the_years_an_export_can_write(as_admin):
+    calendar = make_calendar(as_admin)
+    far = as_admin.post(DAYS, {"calendar": calendar["id"], "date": "9999-12-31"}, format="json")
+    assert far.status_code == 400
+    assert "date" in far.json()["errors"]
+    last = as_admin.post(DAYS, {"calendar": calendar["id"], "date": "2199-12-31"}, format="json")
+    assert last.status_code == 201
+    exported = as_admin.get(f"{CALENDARS}{calendar['id']}/ics/")
+    assert exported.status_code == 200
+    assert exported.streaming
+    assert b"DTEND;VALUE=DATE:22000101" in exported.getvalue()
+
+
+def test_a_file_describes_a_bounded_number_of_days(as_admin):
+    calendar = make_calendar(as_admin)
+    long_events = [
+        event(f"DTSTART;VALUE=DATE:{2000 + n}0101\r\nDTEND;VALUE=DATE:{2001 + n}0101\r\n")
+        for n in range(11)
+    ]
+    response = post_ics(as_admin, calendar, ics(*long_events))
+    assert response.status_code == 400
+    assert "at most 3660 days" in response.json()["detail"]
+    assert not CalendarDay.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ("DTSTART;VALUE=DATE:20260101\r\nSUMMARY:a\r\nSUMMARY:b\r\n", "SUMMARY more than once"),
+        ("DTSTART;VALUE=DATE:20260101\r\nRRULE:FREQ=DAILY;COUNT=5\r\n", "recurring"),
+        ("DTSTART;VALUE=DATE:99991231\r\n", "date value out of range"),
+        ("DTSTART;VALUE=DATE:22500101\r\n", "dates lie between"),
+    ],
+)
+def test_what_an_event_cannot_say_is_refused_naming_its_line(as_admin, body, fragment):
+    calendar = make_calendar(as_admin)
+    response = post_ics(as_admin, calendar, ics(event(body)))
+    assert response.status_code == 400
+    assert response.json()["line"] == 3
+    assert fragment in response.json()["detail"]
+
+
+def test_durations_and_unicode_line_breaks_in_text_are_read(as_admin):
+    calendar = make_calendar(as_admin)
+    body = ics(event("DTSTART;VALUE=DATE:20260803\r\nDURATION:P3D\r\nSUMMARY:a\u2028b\r\n"))
+    response = post_ics(as_admin, calendar, body)
+    assert response.status_code == 200, response.content
+    assert response.json()["created"] == 3
+    assert CalendarDay.objects.first().name == "a\u2028b"
+
+
+def test_an_unnamed_day_exports_and_imports_back_unnamed(as_admin):
+    calendar = make_calendar(as_admin)
+    as_admin.post(
+        DAYS, {"calendar": calendar["id"], "date": "2026-08-14", "kind": "closure"}, format="json"
+    )
+    exported = as_admin.get(f"{CALENDARS}{calendar['id']}/ics/").getvalue()
+    again = post_ics(as_admin, calendar, exported)
+    assert again.json() == {"created": 0, "updated": 0, "unchanged": 1}
+
+
+def test_an_import_without_a_body_is_a_400(as_admin):
+    calendar = make_calendar(as_admin)
+    response = as_admin.post(f"{CALENDARS}{calendar['id']}/ics/")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_icalendar"
+
+
+@pytest.mark.parametrize("country", ["ß", "ıL", "D", "DEUT", "1A"])
+def test_a_country_code_is_two_or_three_ascii_letters(as_admin, country):
+    calendar = make_calendar(as_admin)
+    response = as_admin.post(
+        f"{CALENDARS}{calendar['id']}/holidays/",
+        {"country": country, "from_year": 2026, "to_year": 2026},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert not CalendarDay.objects.exists()
+
+
+def test_a_long_subdivision_code_is_accepted(as_admin):
+    calendar = make_calendar(as_admin)
+    response = as_admin.post(
+        f"{CALENDARS}{calendar['id']}/holidays/",
+        {"country": "AU", "subdivision": "NSW Western", "from_year": 2026, "to_year": 2026},
+        format="json",
+    )
+    assert response.status_code in (201, 400), response.content
+    if response.status_code == 400:  # not a subdivision of this `holidays` release
+        assert "NSW Western" not in response.json().get("valid", [])
+
+
+def test_a_days_audit_row_links_to_the_day(as_admin):
+    calendar = make_calendar(as_admin)
+    day = as_admin.post(DAYS, {"calendar": calendar["id"], "date": "2026-05-01"}, format="json")
+    rows = as_admin.get("/api/v1/audit-log/", {"entity_type": "calendar_day"}).json()["results"]
+    assert rows[0]["subject"] == f"/api/v1/calendar-days/{day.json()['id']}/"
+    assert as_admin.get(rows[0]["subject"]).status_code == 200
