@@ -134,6 +134,12 @@ TEMPLATES = [
 ]
 
 
+# Every session runs without PostgreSQL's JIT: the reports' plans over generated week and day
+# series are estimated far above their real size, and JIT then spends seconds compiling a
+# query that runs in milliseconds (measured: 3.7 s of compilation for a 5 ms coverage query).
+SESSION_OPTIONS = {"options": "-c jit=off"}
+
+
 def database_config(url: str) -> dict[str, object]:
     """A Django DATABASES entry for `url`: psycopg 3 with a connection pool, no persistent conns."""
     config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
@@ -142,7 +148,8 @@ def database_config(url: str) -> dict[str, object]:
             "min_size": DATABASE_POOL_MIN,
             "max_size": DATABASE_POOL_MAX,
             "timeout": DATABASE_POOL_TIMEOUT,
-        }
+        },
+        **SESSION_OPTIONS,
     }
     # With a pool, Django checks each connection as it leaves the pool: one broken by a
     # database restart is replaced, not handed to a request.

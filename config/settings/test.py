@@ -1,7 +1,7 @@
 """Tests: the base settings, only faster (cheap hashing, no pool, static files from apps)."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, LOGGING, SECRET_KEY, SIMPLE_JWT
+from .base import DATABASES, LOGGING, SECRET_KEY, SESSION_OPTIONS, SIMPLE_JWT
 
 if not SECRET_KEY:
     SECRET_KEY = "coveris-test-key-0123456789-0123456789-0123456789-0123456789"
@@ -11,7 +11,7 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # pytest-django creates and drops the test database; a pool would hold connections to it.
 for _db in DATABASES.values():
-    _db["OPTIONS"] = {}
+    _db["OPTIONS"] = dict(SESSION_OPTIONS)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
