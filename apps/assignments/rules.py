@@ -48,11 +48,13 @@ class AssignmentContext(RuleContext):
     @cached_property
     def employee_weeks(self) -> list[SupplyWeek]:
         """Supply, other assigned hours and concurrent assignments per week (1 query)."""
+        a = self.assignment
         return weekly.employee_weeks(
-            employee_id=self.assignment.employee_id,
+            employee_id=a.employee_id,
             first=self.first,
             last=self.last,
-            exclude_assignment=self.assignment.pk,
+            exclude_assignment=a.pk,
+            subject=(Decimal(a.weekly_hours), a.start_date, a.end_date),
         )
 
     @cached_property
@@ -65,10 +67,18 @@ class AssignmentContext(RuleContext):
             exclude_assignment=self.assignment.pk,
         )
 
+    @cached_property
+    def _subject_by_week(self) -> dict[dt.date, Decimal]:
+        return {w.week_start: w.subject for w in self.employee_weeks}
+
     def subject_hours(self, monday: dt.date) -> Decimal:
-        """This assignment's hours in the week starting `monday`, pro rata."""
-        a = self.assignment
-        return weekly.pro_rata(Decimal(a.weekly_hours), a.start_date, a.end_date, monday)
+        """This assignment's hours in the week starting `monday`, on its employee's working
+        days (their calendar's; 1/7 a day without one)."""
+        hours = self._subject_by_week.get(monday)
+        if hours is None:  # no such employee (a rule evaluated before validation)
+            a = self.assignment
+            return weekly.pro_rata(Decimal(a.weekly_hours), a.start_date, a.end_date, monday)
+        return hours
 
     def employee_total(self, week: SupplyWeek) -> Decimal:
         return week.assigned + self.subject_hours(week.week_start)

@@ -13,7 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from apps.demand.charts import BANDS, heatmap_svg
+from apps.demand.charts import BANDS, HOLIDAY_FILL, heatmap_svg
 from apps.demand.selectors import coverage_report
 from apps.org.models import OrgUnit, Position
 from apps.reports.weeks import week_label, week_start
@@ -99,6 +99,7 @@ def coverage_report_view(
         "opts": model_admin.opts,
         "form": form,
         "bands": BANDS,
+        "holiday_fill": HOLIDAY_FILL,
         "max_rows": MAX_ROWS,
     }
     if form.is_valid():

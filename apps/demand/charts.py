@@ -46,6 +46,8 @@ OVER = Band("over", "105–125 %", "#92c5de", "#1a1a1a")
 OVER_SEVERE = Band("over-severe", "over 125 %, or hours without demand", "#2166ac", "#ffffff")
 NO_DEMAND = Band("none", "no demand, nobody assigned", "#f0f0f0", MUTED)
 BANDS = (GAP_SEVERE, GAP, GAP_SMALL, COVERED, OVER, OVER_SEVERE, NO_DEMAND)
+# The mark of a week with a public holiday (or closure, half day) in the unit's calendar.
+HOLIDAY_FILL = "#762a83"
 
 
 def percent(week: CoverageWeek) -> int | None:
@@ -95,6 +97,20 @@ def heatmap_svg(report: CoverageReport, *, position_url: Callable[[Position], st
     parts: list[SafeString] = []
     for index, monday in enumerate(weeks):
         x = LABEL_WIDTH + index * CELL_WIDTH + CELL_WIDTH / 2
+        days_off = report.holidays.get(monday)
+        if days_off:
+            # A holiday week: a bar under the week's label, the days off in its tooltip.
+            parts.append(
+                format_html(
+                    '<rect class="holiday" x="{}" y="31" width="{}" height="4" rx="1" '
+                    'fill="{}" data-week="{}"><title>{}</title></rect>',
+                    LABEL_WIDTH + index * CELL_WIDTH + 1,
+                    CELL_WIDTH - 2,
+                    HOLIDAY_FILL,
+                    week_label(monday),
+                    f"{week_label(monday)}, days off: " + "; ".join(days_off),
+                )
+            )
         parts.append(
             format_html(
                 '<text x="{}" y="14" font-size="11" font-weight="bold" text-anchor="middle" '
@@ -133,7 +149,12 @@ def heatmap_svg(report: CoverageReport, *, position_url: Callable[[Position], st
                 week.week,
                 band.name,
                 f"{position.code} {week.week}: required {hours(week.required)}, "
-                f"assigned {hours(week.assigned)}, gap {hours(week.gap)}",
+                f"assigned {hours(week.assigned)}, gap {hours(week.gap)}"
+                + (
+                    f", {hours(week.holiday_hours_lost)} of the assigned hours lost to holidays"
+                    if week.holiday_hours_lost
+                    else ""
+                ),
                 f"{LABEL_WIDTH + index * CELL_WIDTH + CELL_WIDTH / 2:.0f}",
                 y + 15,
                 band.ink,

@@ -10,7 +10,7 @@ pro rata the same way.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from operator import or_
@@ -20,14 +20,15 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connections
 from django.db.models import Q, QuerySet
 
+from apps.calendars.hours import Span, calendar_ctes, days_off_by_week, divisor_sql
 from apps.core import asof
 from apps.core.db import read_alias
 from apps.demand.models import CoverageRequirement
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.org.models import OrgUnit, Position
 from apps.org.scope import like_patterns, scope_paths
-from apps.org.selectors import hours_spans_sql
-from apps.reports.weeks import WEEKS_CTE, overlap_days_sql, week_label, week_range, week_start
+from apps.org.selectors import hours_spans_sql, unit_calendars_sql
+from apps.reports.weeks import WEEKS_CTE, week_end, week_label, week_range, week_start
 from apps.users.models import User
 
 
@@ -37,6 +38,9 @@ class CoverageWeek:
     week_start: dt.date
     required: Decimal
     assigned: Decimal
+    # Assigned hours not delivered because the employees' calendars take them off (holidays,
+    # closures, half days).
+    holiday_hours_lost: Decimal = Decimal("0.00")
 
     @property
     def week(self) -> str:
@@ -54,15 +58,28 @@ class CoverageWeek:
         return (self.assigned / self.required).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
-def _x7(rate: str, start: str, end: str) -> str:
-    return f"{rate} * {overlap_days_sql(start, end)}"
+BASE = Span("bs", "p.calendar_id", "pv.s", "pv.t")
+REQUIRED = Span("rs", "p.calendar_id", "r.start_date", "r.end_date")
+REPLACED = Span(
+    "vs",
+    "p.calendar_id",
+    "GREATEST(r.start_date, pv.s)",
+    "LEAST(r.end_date, COALESCE(pv.t, r.end_date))",
+)
+ASSIGNED = Span("ka", "ac.calendar_id", "ac.start_date", "ac.end_date")
 
 
-# Position-weeks with required and assigned hours, both times 7 (divided once at the end).
+# Position-weeks, as rows (position, week, divisor, required, assigned, lost) in units of a
+# weekly rate × days (no calendar, divisor 7) or × working hours (divisor: the calendar's
+# normal week), so that each figure is one exact sum divided once per divisor: the required
+# hours in the position's row (its calendar's only when it closes on holidays), the assigned
+# hours per calendar of the assigned employees (an assignment delivers on its employee's
+# working days).
 POSITION_WEEKS = f"""
 w AS ({WEEKS_CTE}),
-p AS (
-    SELECT p.id, p.weekly_hours, p.start_date, p.end_date, u.path
+p0 AS (
+    SELECT p.id, p.org_unit_id, p.weekly_hours, p.start_date, p.end_date, u.path,
+           COALESCE(p.closes_on_holidays, false) AS closes
     FROM org_position p JOIN org_orgunit u ON u.id = p.org_unit_id
     WHERE (%(positions)s::bigint[] IS NULL OR p.id = ANY(%(positions)s::bigint[]))
       AND (%(paths)s::text[] IS NULL OR u.path LIKE ANY(%(paths)s::text[]))
@@ -75,6 +92,25 @@ p AS (
                        AND q.end_date >= %(first)s::date)
       )
 ),
+-- the counted assignments of those positions, each with its employee's home unit
+a0 AS (
+    SELECT a.position_id, a.weekly_hours, a.start_date, a.end_date, e.org_unit_id
+    FROM assignments_assignment a
+    JOIN p0 ON p0.id = a.position_id
+    JOIN org_employee e ON e.id = a.employee_id
+    WHERE a.state = ANY(%(counted)s) AND a.id <> %(exclude)s
+      AND a.start_date <= %(last)s::date + 6
+      AND (a.end_date IS NULL OR a.end_date >= %(first)s::date)
+),
+uc AS ({
+    unit_calendars_sql("SELECT org_unit_id FROM p0 WHERE closes UNION SELECT org_unit_id FROM a0")
+}),
+p AS (
+    SELECT p0.*, CASE WHEN p0.closes THEN uc.calendar_id END AS calendar_id
+    FROM p0 LEFT JOIN uc ON uc.id = p0.org_unit_id
+),
+ac AS (SELECT a0.*, uc.calendar_id FROM a0 LEFT JOIN uc ON uc.id = a0.org_unit_id),
+{calendar_ctes("SELECT calendar_id FROM p UNION SELECT calendar_id FROM ac")},
 -- the weekly-hours versions, each over its days of the position being open
 pv AS ({
     hours_spans_sql(
@@ -88,72 +124,88 @@ pv AS ({
 }),
 b AS (
     SELECT pv.subject_id AS position_id, w.ws,
-           SUM({_x7("pv.hours", "pv.s", "pv.t")}) AS base_x7
+           SUM(pv.hours * {BASE.units()}) AS base_u
     FROM pv JOIN w ON pv.s <= w.ws + 6 AND (pv.t IS NULL OR pv.t >= w.ws)
+    JOIN p ON p.id = pv.subject_id
+    {BASE.joins()}
     GROUP BY pv.subject_id, w.ws
 ),
 r AS (
     SELECT r.position_id, w.ws,
-           SUM({_x7("r.required_hours", "r.start_date", "r.end_date")}) AS req_x7
+           SUM(r.required_hours * {REQUIRED.units()}) AS req_u
     FROM demand_coveragerequirement r
     JOIN p ON p.id = r.position_id
     JOIN w ON r.start_date <= w.ws + 6 AND r.end_date >= w.ws
+    {REQUIRED.joins()}
     GROUP BY r.position_id, w.ws
 ),
 -- the base demand a requirement replaces: each version's hours on the requirement's days on
 -- which that version is in force (the position open)
 rv AS (
     SELECT r.position_id, w.ws,
-           SUM(pv.hours * {
-    overlap_days_sql(
-        "GREATEST(r.start_date, pv.s)",
-        "LEAST(r.end_date, COALESCE(pv.t, r.end_date))",
-    )
-}) AS replaced_x7
+           SUM(pv.hours * {REPLACED.units()}) AS replaced_u
     FROM demand_coveragerequirement r
     JOIN pv ON pv.subject_id = r.position_id
            AND pv.s <= r.end_date AND (pv.t IS NULL OR pv.t >= r.start_date)
     JOIN w ON r.start_date <= w.ws + 6 AND r.end_date >= w.ws
+    JOIN p ON p.id = r.position_id
+    {REPLACED.joins()}
     GROUP BY r.position_id, w.ws
 ),
 a AS (
-    SELECT a.position_id, w.ws,
-           SUM({_x7("a.weekly_hours", "a.start_date", "a.end_date")}) AS assigned_x7
-    FROM assignments_assignment a
-    JOIN p ON p.id = a.position_id
-    JOIN w ON a.start_date <= w.ws + 6 AND (a.end_date IS NULL OR a.end_date >= w.ws)
-    WHERE a.state = ANY(%(counted)s) AND a.id <> %(exclude)s
-    GROUP BY a.position_id, w.ws
+    SELECT ac.position_id, w.ws, {divisor_sql("kn.normal")} AS divisor,
+           SUM(ac.weekly_hours * {ASSIGNED.units()}) AS assigned_u,
+           SUM(ac.weekly_hours * {ASSIGNED.lost()}) AS lost_u
+    FROM ac
+    JOIN w ON ac.start_date <= w.ws + 6 AND (ac.end_date IS NULL OR ac.end_date >= w.ws)
+    LEFT JOIN kn ON kn.calendar_id = ac.calendar_id
+    {ASSIGNED.joins()}
+    GROUP BY ac.position_id, w.ws, {divisor_sql("kn.normal")}
 ),
 pw AS (
-    SELECT p.id AS position_id, p.path, w.ws,
-           COALESCE(b.base_x7, 0) - COALESCE(rv.replaced_x7, 0)
-               + COALESCE(r.req_x7, 0) AS required_x7,
-           COALESCE(a.assigned_x7, 0) AS assigned_x7
+    SELECT p.id AS position_id, p.path, w.ws, {divisor_sql("kn.normal")} AS divisor,
+           COALESCE(b.base_u, 0) - COALESCE(rv.replaced_u, 0)
+               + COALESCE(r.req_u, 0) AS required_u,
+           0 AS assigned_u, 0 AS lost_u
     FROM p CROSS JOIN w
+    LEFT JOIN kn ON kn.calendar_id = p.calendar_id
     LEFT JOIN b ON b.position_id = p.id AND b.ws = w.ws
     LEFT JOIN r ON r.position_id = p.id AND r.ws = w.ws
     LEFT JOIN rv ON rv.position_id = p.id AND rv.ws = w.ws
-    LEFT JOIN a ON a.position_id = p.id AND a.ws = w.ws
+    UNION ALL
+    SELECT a.position_id, p.path, a.ws, a.divisor, 0, a.assigned_u, a.lost_u
+    FROM a JOIN p ON p.id = a.position_id
 )
 """
 
 COVERAGE_SQL = f"""
 WITH {POSITION_WEEKS}
-SELECT position_id, ws, ROUND(required_x7 / 7.0, 2), ROUND(assigned_x7 / 7.0, 2)
-FROM pw ORDER BY position_id, ws
+SELECT position_id, ws,
+       ROUND(SUM(required_u / divisor), 2),
+       ROUND(SUM(assigned_u / divisor), 2),
+       ROUND(SUM(lost_u / divisor), 2)
+FROM pw GROUP BY position_id, ws ORDER BY position_id, ws
 """
 
+# Per target unit, week and divisor first: each divisor divides its exact sum once.
 SUMMARY_SQL = f"""
 WITH {POSITION_WEEKS},
-t AS (SELECT id, path FROM org_orgunit WHERE id = ANY(%(targets)s::bigint[]))
-SELECT t.id, w.ws,
-       ROUND(COALESCE(SUM(pw.required_x7), 0) / 7.0, 2),
-       ROUND(COALESCE(SUM(pw.assigned_x7), 0) / 7.0, 2)
-FROM t CROSS JOIN w
-LEFT JOIN pw ON pw.ws = w.ws AND pw.path LIKE t.path || '%%'
-GROUP BY t.id, t.path, w.ws
-ORDER BY t.path, w.ws
+t AS (SELECT id, path FROM org_orgunit WHERE id = ANY(%(targets)s::bigint[])),
+g AS (
+    SELECT t.id, t.path, w.ws, pw.divisor,
+           SUM(pw.required_u) AS required_u, SUM(pw.assigned_u) AS assigned_u,
+           SUM(pw.lost_u) AS lost_u
+    FROM t CROSS JOIN w
+    LEFT JOIN pw ON pw.ws = w.ws AND pw.path LIKE t.path || '%%'
+    GROUP BY t.id, t.path, w.ws, pw.divisor
+)
+SELECT id, ws,
+       ROUND(COALESCE(SUM(required_u / divisor), 0), 2),
+       ROUND(COALESCE(SUM(assigned_u / divisor), 0), 2),
+       ROUND(COALESCE(SUM(lost_u / divisor), 0), 2)
+FROM g
+GROUP BY id, path, ws
+ORDER BY path, ws
 """
 
 
@@ -178,8 +230,8 @@ def _fetch(sql: str, params: dict[str, Any], using: str | None) -> list[Coverage
     with connections[using or read_alias()].cursor() as cursor:
         asof.execute(cursor, sql, params)
         return [
-            CoverageWeek(key, ws, Decimal(req), Decimal(asg))
-            for key, ws, req, asg in cursor.fetchall()
+            CoverageWeek(key, ws, Decimal(req), Decimal(asg), Decimal(lost))
+            for key, ws, req, asg, lost in cursor.fetchall()
         ]
 
 
@@ -284,6 +336,9 @@ class CoverageReport:
     positions: int  # every position of the subtree with demand or assignments in the range
     totals: list[CoverageWeek]
     worst: list[CoverageGap]
+    # {Monday: the names of the unit's calendar's days off that week} (holidays, closures,
+    # half days of the calendar the unit follows).
+    holidays: dict[dt.date, list[str]] = field(default_factory=dict)
 
     @property
     def truncated(self) -> bool:
@@ -293,8 +348,9 @@ class CoverageReport:
 def coverage_report(
     *, unit: OrgUnit, first: dt.date, last: dt.date, rows: int = 60, worst: int = 10
 ) -> CoverageReport:
-    """The coverage report of `unit`'s subtree from `first`'s week to `last`'s week (three
-    queries: position-weeks, the unit's totals, the positions shown)."""
+    """The coverage report of `unit`'s subtree from `first`'s week to `last`'s week (five
+    queries at most: position-weeks, the unit's totals, the positions shown, the unit's
+    calendar and its days off)."""
     first, last = week_start(first), week_start(last)
     cells = coverage_weeks(first=first, last=last, unit_paths=[unit.path])
     by_position: dict[int, list[CoverageWeek]] = {}
@@ -313,6 +369,12 @@ def coverage_report(
         {*shown, *(c.key for c in gaps)}
     )
     totals = coverage_summary(first=first, last=last, targets=[unit])
+    calendar_id = unit.effective_calendar_id
+    holidays = (
+        {}
+        if calendar_id is None
+        else days_off_by_week(calendar_id=calendar_id, first=first, last=week_end(last))
+    )
     return CoverageReport(
         unit=unit,
         weeks=week_range(first, last),
@@ -320,4 +382,5 @@ def coverage_report(
         positions=len(by_position),
         totals=totals,
         worst=[CoverageGap(positions[c.key], c) for c in gaps],
+        holidays=holidays,
     )

@@ -34,6 +34,12 @@ class CoverageRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     assigned = DecimalField(max_digits=12, decimal_places=2)
     gap = DecimalField(max_digits=12, decimal_places=2)
     ratio = DecimalField(max_digits=12, decimal_places=4, allow_null=True)
+    holiday_hours_lost = DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Assigned hours not delivered because the employees' calendars take them off "
+        "(public holidays, closures, half days).",
+    )
 
 
 class SummaryRowSerializer(CoverageRowSerializer):
@@ -54,4 +60,5 @@ def coverage_row(row: Any, key_name: str, **extra: Any) -> dict[str, Any]:
         "assigned": f"{row.assigned:.2f}",
         "gap": f"{row.gap:.2f}",
         "ratio": None if ratio is None else f"{ratio:.4f}",
+        "holiday_hours_lost": f"{row.holiday_hours_lost:.2f}",
     }

@@ -84,7 +84,16 @@ class CoverageView(WeeklyReportView):
 
     query_serializer_class = CoverageQuerySerializer
     report_name = "coverage"
-    csv_columns = ("position", "week", "week_start", "required", "assigned", "gap", "ratio")
+    csv_columns = (
+        "position",
+        "week",
+        "week_start",
+        "required",
+        "assigned",
+        "gap",
+        "ratio",
+        "holiday_hours_lost",
+    )
 
     def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:
         first, last = params["from"], params["to"]
@@ -128,6 +137,7 @@ class CoverageSummaryView(WeeklyReportView):
         "assigned",
         "gap",
         "ratio",
+        "holiday_hours_lost",
     )
 
     def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:

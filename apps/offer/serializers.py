@@ -73,6 +73,13 @@ class SupplyRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
     supply = DecimalField(max_digits=9, decimal_places=2)
     assigned = DecimalField(max_digits=9, decimal_places=2)
     free = DecimalField(max_digits=9, decimal_places=2)
+    working_hours = DecimalField(
+        max_digits=9,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The working hours of the employee's calendar that week (null: no calendar, "
+        "hours spread over all seven days).",
+    )
 
 
 def supply_row(row: Any) -> dict[str, Any]:
@@ -86,4 +93,5 @@ def supply_row(row: Any) -> dict[str, Any]:
         "supply": f"{row.supply:.2f}",
         "assigned": f"{row.assigned:.2f}",
         "free": f"{row.free:.2f}",
+        "working_hours": None if row.working_hours is None else f"{row.working_hours:.2f}",
     }

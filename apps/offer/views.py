@@ -93,6 +93,7 @@ class SupplyView(WeeklyReportView):
         "supply",
         "assigned",
         "free",
+        "working_hours",
     )
 
     def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:

@@ -179,7 +179,16 @@ class OrgUnitAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type
 
 @admin.register(Position)
 class PositionAdmin(ExtensibleAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
-    list_display = ("code", "title", "org_unit", "weekly_hours", "start_date", "end_date", "active")
+    list_display = (
+        "code",
+        "title",
+        "org_unit",
+        "weekly_hours",
+        "start_date",
+        "end_date",
+        "active",
+        "closes_on_holidays",
+    )
     list_filter = ("active", "org_unit")
     search_fields = ("code", "title", "org_unit__name")
     autocomplete_fields = ("org_unit",)

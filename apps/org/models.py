@@ -122,6 +122,12 @@ class Position(models.Model):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
     active = models.BooleanField(default=True)
+    closes_on_holidays = models.BooleanField(
+        default=False,
+        help_text="Demand follows the unit's working calendar (none on a public holiday, less "
+        "on a half day). Off: the position needs its hours every day it is open, and a "
+        "holiday shows as a gap.",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ScopedQuerySet.as_manager()

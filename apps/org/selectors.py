@@ -19,6 +19,22 @@ INHERITED_CALENDAR_SQL = """(
 )"""
 
 
+def unit_calendars_sql(units: str) -> str:
+    """The body of a CTE `(id, calendar_id)`: each unit whose id the subquery `units` yields
+    and the calendar it follows (its own, else its nearest ancestor's; NULL: none). The
+    ancestors are the ids in the unit's path, so this is one hash join whatever the tree's
+    size (also over the records of an earlier instant, which have no index)."""
+    return f"""
+    SELECT DISTINCT ON (u.id) u.id, a.calendar_id
+    FROM org_orgunit u
+    CROSS JOIN LATERAL unnest(string_to_array(trim(both '/' from u.path), '/')::bigint[])
+        WITH ORDINALITY AS anc(id, depth)
+    LEFT JOIN org_orgunit a ON a.id = anc.id AND a.calendar_id IS NOT NULL
+    WHERE u.id IN ({units})
+    ORDER BY u.id, a.calendar_id IS NULL, anc.depth DESC
+    """
+
+
 def with_effective_calendar(queryset: QuerySet[OrgUnit]) -> QuerySet[OrgUnit]:
     return queryset.annotate(
         # A constant statement, no input in it.

@@ -23,6 +23,7 @@ POSITION_FIELDS = (
     "start_date",
     "end_date",
     "active",
+    "closes_on_holidays",
 )
 EMPLOYEE_FIELDS = (
     "id",

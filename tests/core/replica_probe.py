@@ -90,7 +90,7 @@ def main() -> None:
     response, queries = capture(lambda: client.get("/api/v1/supply/?from=2026-01-05&to=2026-02-02"))
     out["supply"] = {
         "status": response.status_code,
-        "replica_supply_sql": sum("contract_x7" in q for q in queries["replica"]),
+        "replica_supply_sql": sum("contract_u" in q for q in queries["replica"]),
     }
 
     response, queries = capture(lambda: client.get("/api/v1/audit-log/"))

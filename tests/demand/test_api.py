@@ -23,7 +23,16 @@ W10 = dt.date(2026, 3, 2)  # Monday of 2026-W10
 W11, W12, W13 = (W10 + dt.timedelta(weeks=i) for i in (1, 2, 3))
 RANGE = {"from": "2026-03-02", "to": "2026-03-29"}  # W10..W13
 WEEKS = ["2026-W10", "2026-W11", "2026-W12", "2026-W13"]
-COVERAGE_FIELDS = ["position", "week", "week_start", "required", "assigned", "gap", "ratio"]
+COVERAGE_FIELDS = [
+    "position",
+    "week",
+    "week_start",
+    "required",
+    "assigned",
+    "gap",
+    "ratio",
+    "holiday_hours_lost",
+]
 SUMMARY_FIELDS = [
     "org_unit",
     "org_unit_code",
@@ -33,6 +42,7 @@ SUMMARY_FIELDS = [
     "assigned",
     "gap",
     "ratio",
+    "holiday_hours_lost",
 ]
 COVERAGE = "/api/v1/coverage/"
 SUMMARY = "/api/v1/coverage/summary/"
@@ -116,6 +126,7 @@ def test_coverage_rows_have_the_contract_fields_and_values(as_admin, org):
             "assigned": "17.14",
             "gap": "22.86",
             "ratio": "0.4285",
+            "holiday_hours_lost": "0.00",
         },
         {
             "position": org["nurse"].pk,
@@ -125,6 +136,7 @@ def test_coverage_rows_have_the_contract_fields_and_values(as_admin, org):
             "assigned": "30.00",
             "gap": "30.00",
             "ratio": "0.5000",
+            "holiday_hours_lost": "0.00",
         },
         {
             "position": org["nurse"].pk,
@@ -134,6 +146,7 @@ def test_coverage_rows_have_the_contract_fields_and_values(as_admin, org):
             "assigned": "30.00",
             "gap": "10.00",
             "ratio": "0.7500",
+            "holiday_hours_lost": "0.00",
         },
         {
             "position": org["nurse"].pk,
@@ -143,6 +156,7 @@ def test_coverage_rows_have_the_contract_fields_and_values(as_admin, org):
             "assigned": "30.00",
             "gap": "10.00",
             "ratio": "0.7500",
+            "holiday_hours_lost": "0.00",
         },
     ]
 
@@ -423,6 +437,7 @@ def test_summary_rolls_up_subtrees_with_the_contract_fields(as_admin, org):
         "assigned": "17.14",
         "gap": "42.86",
         "ratio": "0.2857",
+        "holiday_hours_lost": "0.00",
     }
     assert (w10["WARD"]["required"], w10["WARD"]["assigned"]) == ("40.00", "17.14")
     assert (w10["LAB"]["required"], w10["LAB"]["assigned"], w10["LAB"]["ratio"]) == (
