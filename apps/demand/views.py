@@ -72,6 +72,10 @@ class CoverageQuerySerializer(ReportQuerySerializer):
     depth = serializers.IntegerField(required=False, min_value=0, max_value=20, default=0)
 
 
+# The columns of a coverage row after its key (position or org unit), in the CSV as in JSON.
+WEEK_COLUMNS = ("week", "week_start", "required", "assigned", "gap", "ratio", "holiday_hours_lost")
+
+
 @extend_schema_view(
     get=extend_schema(
         parameters=[*REPORT_PARAMETERS, OpenApiParameter("position", int)],
@@ -84,16 +88,7 @@ class CoverageView(WeeklyReportView):
 
     query_serializer_class = CoverageQuerySerializer
     report_name = "coverage"
-    csv_columns = (
-        "position",
-        "week",
-        "week_start",
-        "required",
-        "assigned",
-        "gap",
-        "ratio",
-        "holiday_hours_lost",
-    )
+    csv_columns = ("position", *WEEK_COLUMNS)
 
     def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:
         first, last = params["from"], params["to"]
@@ -128,17 +123,7 @@ class CoverageSummaryView(WeeklyReportView):
 
     query_serializer_class = CoverageQuerySerializer
     report_name = "coverage_summary"
-    csv_columns = (
-        "org_unit",
-        "org_unit_code",
-        "week",
-        "week_start",
-        "required",
-        "assigned",
-        "gap",
-        "ratio",
-        "holiday_hours_lost",
-    )
+    csv_columns = ("org_unit", "org_unit_code", *WEEK_COLUMNS)
 
     def grid_keys(self, request: Request, params: dict[str, Any]) -> list[Any]:
         if getattr(request.user, "is_employee_role", False):

@@ -74,8 +74,3 @@ WEEKS_CTE = (
     "SELECT %(first)s::date + 7 * i AS ws"
     " FROM generate_series(0, (%(last)s::date - %(first)s::date) / 7) AS i"
 )
-
-
-def overlap_days_sql(start: str, end: str, ws: str = "w.ws") -> str:
-    """Days (0-7) of the week starting at `ws` covered by [start, end] (end NULL: open)."""
-    return f"GREATEST(0, LEAST(COALESCE({end}, {ws} + 6), {ws} + 6) - GREATEST({start}, {ws}) + 1)"
