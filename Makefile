@@ -33,6 +33,7 @@ PORT ?= 8000
 # `make run`'s concurrency: uvicorn worker processes, and requests each runs at once (threads).
 # 2 × 4 serves a team trying it together while slow reports run; /healthz never waits for them.
 WORKERS ?= 2
+JOB_WORKERS ?= 1
 THREADS ?= 4
 
 .PHONY: help run test test-browser lint schema client audit fmt lock install db-start db-stop db-status bench bench-coverage bench-healthz chaos fuzz clean
@@ -52,8 +53,8 @@ $(VENV)/.synced: requirements.lock requirements-dev.lock .python-version | $(if 
 
 install: $(VENV)/.synced ## build .venv from the lock files
 
-SERVE = ASGI_THREADS=$(THREADS) $(PY) -m config.serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
-run: install ## serve on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set; WORKERS=2 THREADS=4)
+SERVE = ASGI_THREADS=$(THREADS) $(PY) -m config.serve --host $(HOST) --port $(PORT) --workers $(WORKERS) --job-workers $(JOB_WORKERS)
+run: install ## serve on http://127.0.0.1:8000 (embedded PostgreSQL unless DATABASE_URL is set; WORKERS=2 THREADS=4, JOB_WORKERS=1 task-queue workers)
 	@if [ -n "$$DATABASE_URL" ]; then $(SERVE); \
 	else $(PY) -m config.devdb run -- env $(SERVE); fi
 

@@ -1,4 +1,6 @@
-"""`make run`: migrate, create the demo data once, print the logins, serve with uvicorn.
+"""`make run`: migrate, create the demo data once, print the logins, serve with uvicorn, and run
+a task-queue worker beside it (`--job-workers`, default 1; 0 runs none). Ctrl-C stops both: they
+are in the terminal's process group, and the worker is stopped when uvicorn ends.
 
 Migrations run as the tables' owner; the demo data and the server use the application's role,
 which owns no table (DESIGN §7): on the embedded PostgreSQL, `coveris_app` on the same server;
@@ -67,6 +69,20 @@ def uvicorn_command(*, host: str, port: int | str, workers: int | str) -> list[s
     ]
 
 
+def worker_command(*, concurrency: int | str = 2) -> list[str]:
+    """The task-queue worker (apps/jobs): every queue, jobs of up to `concurrency` at once."""
+    return [
+        sys.executable,
+        "manage.py",
+        "procrastinate",
+        "worker",
+        "--concurrency",
+        str(concurrency),
+        "--shutdown-graceful-timeout",
+        "10",
+    ]
+
+
 def as_role(url: str, role: str = APP_ROLE) -> str:
     """`url` with its user replaced by `role` (no password: the embedded server trusts local
     connections)."""
@@ -92,6 +108,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="8000")
     parser.add_argument("--workers", default="1")
+    parser.add_argument("--job-workers", type=int, default=int(os.environ.get("JOB_WORKERS", "1")))
     args = parser.parse_args(argv)
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
@@ -112,10 +129,28 @@ def main(argv: list[str]) -> int:
         flush=True,
     )
     uvicorn = uvicorn_command(host=args.host, port=args.port, workers=args.workers)
+    job_workers = [
+        subprocess.Popen(worker_command(), env=env)  # noqa: S603
+        for _ in range(args.job_workers)
+    ]
     try:
         return subprocess.run(uvicorn, env=env, check=False).returncode  # noqa: S603
     except KeyboardInterrupt:
         return 0
+    finally:
+        for worker in job_workers:
+            stop_worker(worker)
+
+
+def stop_worker(worker: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM (the worker finishes its jobs for up to 10 s, then aborts them), then SIGKILL."""
+    if worker.poll() is None:
+        worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait(timeout=timeout)
 
 
 if __name__ == "__main__":

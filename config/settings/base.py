@@ -70,7 +70,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "procrastinate.contrib.django",
     "apps.core",
+    "apps.jobs",
     "apps.users",
     "apps.calendars",
     "apps.org",
@@ -394,8 +396,17 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django.template": {"level": "INFO"},
+        # The task queue tells at INFO what every command registers at start; a worker's job
+        # starts and ends are logged by apps.jobs at INFO.
+        "procrastinate": {"level": "WARNING"},
+        "procrastinate.worker": {"level": LOG_LEVEL},
     },
 }
+
+# --- Task queue (procrastinate, apps/jobs) -----------------------------------------------------
+# Every app's tasks.py holds its tasks; the queue's tables are in the application's database.
+PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
+PROCRASTINATE_READONLY_MODELS = True
 
 # --- Error reporting (optional) -------------------------------------------------------------------
 # SENTRY_DSN turns on sentry-sdk, without personal data (config/sentry.py); unset: nothing is sent.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -35,6 +36,40 @@ class FakeRun:
         return [c[2] if c[1] == "manage.py" else "uvicorn" for c, _ in self.calls]
 
 
+class FakeWorker:
+    """Stands in for subprocess.Popen (the task-queue worker): records its command and whether
+    it was stopped."""
+
+    started: list[FakeWorker] = []
+
+    def __init__(self, cmd, env):
+        self.cmd, self.env, self.signals = list(cmd), dict(env), []
+        FakeWorker.started.append(self)
+
+    def poll(self):
+        return 0 if self.signals else None
+
+    def send_signal(self, signum):
+        self.signals.append(signum)
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.fixture(autouse=True)
+def _fake_worker(monkeypatch):
+    """serve.main's Popen is the worker's (subprocess.run, also Popen, is faked or real)."""
+    FakeWorker.started = []
+    real = subprocess.Popen
+
+    def popen(cmd, *args, **kwargs):
+        if "procrastinate" in cmd:
+            return FakeWorker(cmd, kwargs["env"])
+        return real(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(serve.subprocess, "Popen", popen)
+
+
 def test_migrates_seeds_once_then_serves(monkeypatch, capsys):
     fake = FakeRun()
     monkeypatch.setattr(serve.subprocess, "run", fake)
@@ -52,6 +87,17 @@ def test_migrates_seeds_once_then_serves(monkeypatch, capsys):
     # Local settings, not config.asgi's production default.
     assert {env["DJANGO_SETTINGS_MODULE"] for _, env in fake.calls} == {"config.settings.local"}
     assert "serving on http://127.0.0.1:9001/" in capsys.readouterr().out
+    # One task-queue worker beside uvicorn, with the same settings, stopped when uvicorn ends.
+    (worker,) = FakeWorker.started
+    assert worker.cmd[:4] == [sys.executable, "manage.py", "procrastinate", "worker"]
+    assert worker.env["DJANGO_SETTINGS_MODULE"] == "config.settings.local"
+    assert worker.signals == [signal.SIGTERM]
+
+
+def test_job_workers_zero_runs_no_worker(monkeypatch):
+    monkeypatch.setattr(serve.subprocess, "run", FakeRun())
+    assert serve.main(["--job-workers", "0"]) == 0
+    assert FakeWorker.started == []
 
 
 def test_an_explicit_settings_module_is_kept(monkeypatch):
@@ -75,7 +121,8 @@ def test_a_failed_step_stops_before_serving(monkeypatch, failing):
 def test_ctrl_c_ends_cleanly(monkeypatch):
     fake = FakeRun(interrupt_on="uvicorn")
     monkeypatch.setattr(serve.subprocess, "run", fake)
-    assert serve.main([]) == 0
+    assert serve.main(["--job-workers", "2"]) == 0
+    assert [w.signals for w in FakeWorker.started] == [[signal.SIGTERM], [signal.SIGTERM]]
 
 
 def test_make_run_serves_with_the_documented_concurrency_knobs():
@@ -94,6 +141,7 @@ def test_make_run_serves_with_the_documented_concurrency_knobs():
     default = dry_run()
     assert "ASGI_THREADS=4" in default
     assert "--workers 2" in default
+    assert "--job-workers 1" in default
     custom = dry_run("WORKERS=3", "THREADS=5")
     assert "ASGI_THREADS=5" in custom
     assert "--workers 3" in custom

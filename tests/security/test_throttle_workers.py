@@ -12,7 +12,6 @@ import http.client
 import json
 import os
 import re
-import secrets
 import subprocess
 import tempfile
 import time
@@ -20,7 +19,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -29,6 +27,7 @@ from django.db import connection
 
 from config.serve import free_port, stop_process_group, uvicorn_command
 from tests.factories.users import UserFactory
+from tests.processes import process_env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -37,43 +36,9 @@ REQUEST_TIMEOUT = 10.0
 STOP_TIMEOUT = 15.0
 
 
-def database_url_of_this_run() -> str:
-    """A DATABASE_URL for the database this test run uses (test_<name>), socket or TCP."""
-    conf = connection.settings_dict
-    user = quote(conf["USER"] or "", safe="")
-    password = quote(conf["PASSWORD"] or "", safe="")
-    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = quote(conf["HOST"] or "", safe="")
-    port = f":{conf['PORT']}" if conf["PORT"] else ""
-    return f"postgres://{credentials}{host}{port}/{quote(conf['NAME'], safe='')}"
-
-
 def server_env(port: int) -> dict[str, str]:
-    """The whole environment of the server: production settings over plain HTTP on loopback.
-
-    Every variable the settings read that matters here is set (empty where unset), so neither
-    the test run's environment nor a developer's .env changes what is tested.
-    """
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_ENV": "production",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
-        "ALLOWED_HOSTS": HOST,
-        "DATABASE_URL": database_url_of_this_run(),
-        "DATABASE_REPLICA_URL": "",
-        "DATABASE_POOL_MIN": "1",
-        "DATABASE_POOL_MAX": "4",
-        "REDIS_URL": os.environ.get("REDIS_URL", ""),
-        "SECURE_SSL_REDIRECT": "false",
-        "NUM_PROXIES": "0",
-        "LOG_LEVEL": "INFO",
-        "COGNITO_JWKS_URL": "",
-        "COGNITO_ISSUER": "",
-        "COGNITO_CLIENT_ID": "",
-    }
+    """The server's whole environment: production settings over plain HTTP on loopback."""
+    return process_env()
 
 
 @dataclass
