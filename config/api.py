@@ -10,6 +10,7 @@ from apps.business_rules.views import BusinessRuleViewSet
 from apps.calendars.views import CalendarDayViewSet, CalendarViewSet
 from apps.core.viewsets import detail_action_view
 from apps.demand.views import RequirementViewSet
+from apps.imports.views import ImportViewSet
 from apps.offer.views import LedgerEntryViewSet
 from apps.org.views import EmployeeViewSet, OrgUnitViewSet, PositionViewSet
 from apps.tags.views import (
@@ -38,6 +39,7 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("employee-tags", EmployeeTagViewSet, basename="employee-tag")
 router.register("position-tags", PositionTagViewSet, basename="position-tag")
 router.register("tag-changes", TagChangeViewSet, basename="tag-change")
+router.register("imports", ImportViewSet, basename="import")
 
 # GET actions that higher apps add to lower apps' resources (apps.core.viewsets.
 # detail_action_view): prefix -> [(action name, its mixin)]. The audit read side adds history/

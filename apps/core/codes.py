@@ -28,6 +28,16 @@ class ErrorCode(StrEnum):
     IMMUTABLE = "immutable"  # a field that cannot change once set
     INVALID_ICALENDAR = "invalid_icalendar"  # a malformed .ics upload (`line` names where)
     INVALID_IDEMPOTENCY_KEY = "invalid_idempotency_key"  # empty, too long, not printable ASCII
+    # An import's file as a whole (`line` or `columns` say where)
+    UNSUPPORTED_FILE = "unsupported_file"  # neither CSV nor XLSX (.xls, .ods)
+    INVALID_ENCODING = "invalid_encoding"  # a CSV that is not UTF-8, or holds NUL bytes
+    MALFORMED_FILE = "malformed_file"  # an unclosed quote, a damaged workbook
+    ARCHIVE_TOO_LARGE = "archive_too_large"  # an .xlsx that would unpack too far (zip bomb)
+    EMPTY_FILE = "empty_file"  # no header, or a header and no rows
+    UNKNOWN_COLUMNS = "unknown_columns"  # `columns` lists them, `valid` the kind's columns
+    MISSING_COLUMNS = "missing_columns"
+    DUPLICATE_COLUMNS = "duplicate_columns"
+    TOO_MANY_ROWS = "too_many_rows"
     # 401: no, bad, expired or blacklisted credentials
     NOT_AUTHENTICATED = "not_authenticated"
     AUTHENTICATION_FAILED = "authentication_failed"
@@ -58,6 +68,7 @@ class ErrorCode(StrEnum):
     NOT_REVERSIBLE = "not_reversible"
     ALREADY_REVERSED = "already_reversed"
     IDEMPOTENCY_KEY_IN_PROGRESS = "idempotency_key_in_progress"  # the key's first request runs
+    IMPORT_NOT_VALIDATED = "import_not_validated"  # commit before the dry run ended, or twice
     # 412, 413, 415
     PRECONDITION_FAILED = "precondition_failed"  # If-Match does not match the ETag
     PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -66,6 +77,7 @@ class ErrorCode(StrEnum):
     UNPROCESSABLE = "unprocessable"
     RULE_VIOLATION = "rule_violation"  # business rules with severity `error` (`violations`)
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # the key came with another request
+    IMPORT_HAS_ERRORS = "import_has_errors"  # an all-or-nothing commit of rows in error
     # 429, 500
     THROTTLED = "throttled"
     LOCKED_OUT = "locked_out"  # too many failed logins for this account or address (django-axes)
@@ -88,3 +100,6 @@ class ErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     UNKNOWN_TRANSITION = "unknown_transition"
     BEFORE_START = "before_start"  # an hours version before the hire / start date
+    # An import row's errors (GET imports/{id}/rows/)
+    UNKNOWN_REFERENCE = "unknown_reference"  # a code that names nothing (in the user's scope)
+    TOO_MANY_CELLS = "too_many_cells"

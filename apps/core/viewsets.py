@@ -2,15 +2,57 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
 from rest_framework import mixins, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core.etag import etag_of
+from apps.core.renderers import CSVLines, CSVRenderer
 from apps.core.serializers import values_mapper
+
+
+@dataclass(frozen=True)
+class CSVExport:
+    """How a list answers `?format=csv` (registered by a higher app: the imports app gives
+    each resource its import template's columns, so an export can be edited and imported
+    back). `prepare` adds to the filtered queryset what `row` reads."""
+
+    columns: tuple[str, ...]
+    prepare: Callable[[QuerySet[Any]], QuerySet[Any]]
+    row: Callable[[Any], dict[str, str]]
+
+
+_csv_exports: dict[type, CSVExport] = {}
+EXPORT_BATCH = 2000
+
+
+def register_csv_export(viewset: type, export: CSVExport) -> None:
+    """Make `viewset`'s list (and its subclasses') answer `?format=csv` with `export`."""
+    _csv_exports[viewset] = export
+
+
+def csv_export_of(viewset: type) -> CSVExport | None:
+    return next((_csv_exports[k] for k in viewset.__mro__ if k in _csv_exports), None)
+
+
+def csv_stream(export: CSVExport, queryset: QuerySet[Any]) -> Iterator[str]:
+    """The rows of `queryset` as CSV text, a batch at a time (flat memory)."""
+    lines = CSVLines(export.columns)
+    yield lines.header()
+    batch: list[dict[str, str]] = []
+    for obj in export.prepare(queryset).iterator(chunk_size=EXPORT_BATCH):
+        batch.append(export.row(obj))
+        if len(batch) == EXPORT_BATCH:
+            yield lines.rows(batch)
+            batch = []
+    if batch:
+        yield lines.rows(batch)
 
 
 class ValuesRows:
@@ -57,7 +99,23 @@ class ServiceModelViewSet(
     write_serializer_class: type
     list_from_values: bool = False
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def get_renderers(self) -> list[Any]:
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) == "list" and csv_export_of(type(self)) is not None:
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
+        export = csv_export_of(type(self))
+        if export is not None and getattr(request.accepted_renderer, "format", "") == "csv":
+            # Every row the filters keep, unpaginated, streamed in flat memory.
+            kept = self.filter_queryset(self.get_queryset())
+            response = StreamingHttpResponse(
+                csv_stream(export, kept), content_type="text/csv; charset=utf-8"
+            )
+            name = getattr(self, "basename", None) or "export"
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            return response
         if not self.list_from_values:
             return super().list(request, *args, **kwargs)
         mapper = values_mapper(self.read_serializer_class)

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
-__all__ = ["app", "task"]
+__all__ = ["MAX_ATTEMPTS", "app", "task"]
 
-# A job that raised is retried this many times, waiting 2 s, 4 s, 8 s... (then it is `failed`,
-# visible in the admin).
-DEFAULT_RETRY: Any = {"max_attempts": 5, "wait": 2, "exponential_wait": 2}
+# A job that raised is retried this many times, 2, 4, 8, 16 and 32 s later (then it is
+# `failed`, listed in the admin, where it can be retried by hand).
+MAX_ATTEMPTS = 5
+DEFAULT_RETRY = RetryStrategy(max_attempts=MAX_ATTEMPTS, exponential_wait=2)
 
 
 def task(**options: Any) -> Any:

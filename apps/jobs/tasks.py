@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+
 from apps.jobs.queue import app
 
-# A worker whose heartbeat is older than this is taken for dead (its heartbeat comes every 10 s).
-STALLED_AFTER_SECONDS = 30
 
-
-@app.periodic(cron="* * * * *", periodic_id="retry_stalled_jobs")
+@app.periodic(cron=settings.JOBS_STALLED_CHECK_CRON, periodic_id="retry_stalled_jobs")
 @app.task(queue="default", queueing_lock="retry_stalled_jobs", pass_context=True)
 async def retry_stalled_jobs(context: Any, timestamp: int) -> int:
     """Put back in the queue the jobs of workers that stopped sending heartbeats (killed,
     host lost): they run again from the start on another worker. Returns how many."""
     manager = context.app.job_manager
-    stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_AFTER_SECONDS)
+    # A worker's heartbeat comes every 10 s: one older than JOBS_STALLED_AFTER_SECONDS (30) is
+    # a dead worker's.
+    stalled = await manager.get_stalled_jobs(
+        seconds_since_heartbeat=settings.JOBS_STALLED_AFTER_SECONDS
+    )
     for job in stalled:
         await manager.retry_job(job)
     return len(list(stalled))

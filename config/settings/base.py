@@ -45,6 +45,8 @@ COGNITO_GROUP_ROLES = env.get_list("COGNITO_GROUP_ROLES", [])
 LOG_LEVEL = env.get_str("LOG_LEVEL", "INFO")
 LOG_JSON = env.get_bool("LOG_JSON", default=ENVIRONMENT == "production")
 MAX_REQUEST_BYTES = env.get_int("MAX_REQUEST_BYTES", 1_048_576)
+# The largest file POST imports/ takes (413 above it): 100,000 employees are about 10 MB of CSV.
+IMPORT_MAX_BYTES = env.get_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 THROTTLE_ANON_RATE = env.get_str("THROTTLE_ANON_RATE", "100/hour")
 THROTTLE_USER_RATE = env.get_str("THROTTLE_USER_RATE", "1000/hour")
 LOGIN_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 10)
@@ -83,6 +85,7 @@ INSTALLED_APPS = [
     "apps.demand",
     "apps.tags",
     "apps.audit_log",
+    "apps.imports",
     "apps.demo",
 ]
 
@@ -407,6 +410,10 @@ LOGGING = {
 # Every app's tasks.py holds its tasks; the queue's tables are in the application's database.
 PROCRASTINATE_AUTODISCOVER_MODULE_NAME = "tasks"
 PROCRASTINATE_READONLY_MODELS = True
+# A worker silent (no heartbeat) this long is taken for dead, and its running jobs are run again
+# by another; the check runs on this schedule (cron, a 6th field is seconds).
+JOBS_STALLED_AFTER_SECONDS = env.get_int("JOBS_STALLED_AFTER_SECONDS", 30)
+JOBS_STALLED_CHECK_CRON = env.get_str("JOBS_STALLED_CHECK_CRON", "* * * * *")
 
 # --- Error reporting (optional) -------------------------------------------------------------------
 # SENTRY_DSN turns on sentry-sdk, without personal data (config/sentry.py); unset: nothing is sent.

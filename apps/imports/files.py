@@ -1,0 +1,200 @@
+"""Reading an uploaded table: CSV (UTF-8 with or without BOM, `,` or `;`) or XLSX (the first
+sheet), as a header and rows of text cells. Whatever is wrong with a file as a whole is a
+`FileProblem` (a 400 at upload) that says what and where; what is wrong with one row is that
+row's error, found later.
+
+- CSV is decoded strictly: a byte that is not UTF-8 names its line and suggests "CSV UTF-8".
+- XLSX is a zip: its entries' sizes are read from the zip directory before anything is
+  unpacked, and a workbook that would unpack past `XLSX_MAX_UNPACKED_BYTES`, or more than
+  `XLSX_MAX_RATIO` times its own size (a zip bomb), is refused. The XML inside is parsed by
+  openpyxl through defusedxml (no entity expansion). Formulas are read as their text, never
+  evaluated: `=SUM(A1:A3)` is the string `=SUM(A1:A3)`.
+- A cell that an export neutralised (a leading `'` before `=`, `+`, `-`, `@`: see
+  apps.core.renderers.csv_cell) is read back without that quote, so export → import is a round
+  trip.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from apps.core.codes import ErrorCode
+from apps.core.exceptions import ProblemError
+
+XLSX_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+# A cell longer than this is a broken file, not data (csv's own default is 128 KiB).
+MAX_CELL_CHARS = 10_000
+FORMATS = ("csv", "xlsx")
+_NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+class FileProblem(ProblemError):
+    """The file as a whole cannot be imported (400)."""
+
+
+@dataclass
+class Table:
+    """The header (column names, trimmed and lower-cased) and an iterator of (row number,
+    cells) where the header is row 1; rows whose cells are all empty are skipped."""
+
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+
+
+def file_format(filename: str, content: bytes) -> str:
+    """ "csv" or "xlsx", from the content (a zip is a workbook) and else the name."""
+    if content.startswith(_ZIP_MAGIC) or filename.lower().endswith((".xlsx", ".xlsm")):
+        return "xlsx"
+    if filename.lower().endswith((".xls", ".ods", ".numbers")):
+        raise FileProblem(
+            f"{filename!r} is not a format Coveris reads: save it as CSV UTF-8 or as .xlsx.",
+            code=ErrorCode.UNSUPPORTED_FILE,
+        )
+    return "csv"
+
+
+def read_table(content: bytes, fmt: str) -> Table:
+    """The table in `content` (FileProblem when it cannot be read or holds no header)."""
+    rows = _csv_rows(content) if fmt == "csv" else _xlsx_rows(content)
+    for _number, cells in rows:
+        if not any(c.strip() for c in cells):
+            continue  # blank lines before the header
+        header = [c.strip().lstrip("\ufeff").strip().lower() for c in cells]
+        while header and not header[-1]:
+            header.pop()
+        return Table(header=header, rows=_data_rows(rows))
+    raise FileProblem("The file is empty: it has no header row.", code=ErrorCode.EMPTY_FILE)
+
+
+def _data_rows(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+    for number, cells in rows:
+        if any(c.strip() for c in cells):
+            yield number, [_literal(c) for c in cells]
+
+
+def _literal(cell: str) -> str:
+    cell = cell.strip()
+    return cell[1:] if cell.startswith(_NEUTRALISED) else cell
+
+
+def _csv_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise FileProblem(
+            f"The file is not UTF-8: byte 0x{content[exc.start]:02x} on line {line} cannot be "
+            "read. Save it as 'CSV UTF-8' (or as .xlsx) and upload it again.",
+            code=ErrorCode.INVALID_ENCODING,
+            line=line,
+        ) from exc
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise FileProblem(
+            f"The file holds a NUL character on line {line}: it is not a text (CSV) file.",
+            code=ErrorCode.INVALID_ENCODING,
+            line=line,
+        )
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    return _checked_csv(reader)
+
+
+def _checked_csv(reader: Any) -> Iterator[tuple[int, list[str]]]:
+    number = 0
+    while True:
+        starts = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise FileProblem(
+                f"The CSV is malformed in the row that starts on line {starts} ({exc}): a "
+                "quote is probably not closed.",
+                code=ErrorCode.MALFORMED_FILE,
+                line=starts,
+            ) from exc
+        number += 1
+        for cell in cells:
+            if len(cell) > MAX_CELL_CHARS:
+                raise FileProblem(
+                    f"Row {number} holds a cell of {len(cell)} characters (at most "
+                    f"{MAX_CELL_CHARS}): a quote is probably not closed.",
+                    code=ErrorCode.MALFORMED_FILE,
+                    line=number,
+                )
+        yield number, cells
+
+
+def check_xlsx_archive(content: bytes) -> None:
+    """Refuse a workbook that is not a zip, or unpacks too far (read from the zip directory,
+    nothing unpacked)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile as exc:
+        raise FileProblem(
+            "The .xlsx file is damaged (it is not a readable zip archive).",
+            code=ErrorCode.MALFORMED_FILE,
+        ) from exc
+    with archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    limit = min(XLSX_MAX_UNPACKED_BYTES, XLSX_MAX_RATIO * max(len(content), 1))
+    if unpacked > limit:
+        raise FileProblem(
+            f"The .xlsx file would unpack to {unpacked:,} bytes from {len(content):,} (at most "
+            f"{limit:,}): it is refused as a possible zip bomb. Save it as CSV instead.",
+            code=ErrorCode.ARCHIVE_TOO_LARGE,
+            limit=limit,
+        )
+
+
+def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
+    import openpyxl
+
+    check_xlsx_archive(content)
+    try:
+        workbook = openpyxl.load_workbook(
+            io.BytesIO(content), read_only=True, data_only=False, keep_links=False
+        )
+    except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        raise FileProblem(
+            f"The .xlsx file cannot be read: {type(exc).__name__}.",
+            code=ErrorCode.MALFORMED_FILE,
+        ) from exc
+    return _sheet_rows(workbook)
+
+
+def _sheet_rows(workbook: Any) -> Iterator[tuple[int, list[str]]]:
+    try:
+        sheet = workbook.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_xlsx_text(v) for v in values]
+    finally:
+        workbook.close()
+
+
+def _xlsx_text(value: Any) -> str:
+    """A cell as the text a CSV would hold: dates ISO 8601, numbers as written, booleans
+    true/false, a formula as its text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return format(Decimal(repr(value)).normalize(), "f") if value == value else ""
+    return str(value)
