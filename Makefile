@@ -69,6 +69,8 @@ test-browser: install ## admin and SPA in headless Chromium (/usr/bin/chromium; 
 	@if [ -n "$$DATABASE_URL" ]; then $(BROWSER_RUN); \
 	else $(PY) -m config.devdb test -- $(BROWSER_RUN); fi
 
+CHAOS_IMPORT = env CHAOS_IMPORT_ROWS=$${CHAOS_IMPORT_ROWS:-20000} $(PY) -m pytest tests/imports/test_worker.py -q -p no:cacheprovider --no-cov
+
 FUZZ_EXAMPLES ?= 300
 FUZZ_RUN = env FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m pytest tests/security/test_fuzz.py -q -p no:cacheprovider
 fuzz: install ## Schemathesis, every operation, FUZZ_EXAMPLES (300) examples each, random seed (throwaway DB)
@@ -139,8 +141,10 @@ bench-imports: install ## a 100,000-row employee import: dry run and commit rows
 bench-healthz: install ## /healthz latency while 260-week supply CSVs stream, and the CSVs' peak memory (own DB)
 	$(PY) bench/healthz.py --employees $${BENCH_EMPLOYEES:-1000}
 
-chaos: install ## 40 s of load on 2 uvicorn workers while a worker is killed and PostgreSQL restarts
+chaos: install ## 40 s of load on 2 uvicorn workers while a worker is killed and PostgreSQL restarts; then a 20,000-row import commit whose worker is SIGKILLed
 	$(PY) bench/chaos.py --seconds $${CHAOS_SECONDS:-40}
+	@if [ -n "$$DATABASE_URL" ]; then $(CHAOS_IMPORT); \
+	else $(PY) -m config.devdb test -- $(CHAOS_IMPORT); fi
 
 clean: ## remove the virtualenv and caches (keeps .data)
 	rm -rf $(VENV) .tools .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov

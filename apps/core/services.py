@@ -28,11 +28,26 @@ from apps.core.constraints import DateRangeConstraint
 def _unvalidated(instance: models.Model) -> list[str]:
     # Fields no input sets: the code's own (editable=False, e.g. a tree path or a hash) and
     # protected state fields, which clean_fields could not even write back (transitions do).
+    # And relations given as rows already read from the database: Django would query each
+    # again to see that it exists (the foreign key's constraint still refuses a row deleted
+    # since, as `integrity_conflict`).
     return [
         field.name
         for field in instance._meta.concrete_fields
-        if not field.editable or getattr(field, "protected", False)
+        if not field.editable or getattr(field, "protected", False) or _loaded(instance, field)
     ]
+
+
+def _loaded(instance: models.Model, field: models.Field) -> bool:  # type: ignore[type-arg]
+    if not field.is_relation or not field.many_to_one:
+        return False
+    related = instance._state.fields_cache.get(field.name)
+    return bool(
+        related is not None
+        and related.pk is not None
+        and not related._state.adding
+        and related.pk == getattr(instance, field.attname)
+    )
 
 
 def model_validate(instance: models.Model) -> None:

@@ -90,9 +90,7 @@ class ImportAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/commit/", wrap(self.commit_view), name="{}_{}_commit".format(*info)),
-            path(
-                "<int:pk>/errors.csv", wrap(self.errors_view), name="{}_{}_errors".format(*info)
-            ),
+            path("<int:pk>/errors.csv", wrap(self.errors_view), name="{}_{}_errors".format(*info)),
             *super().get_urls(),
         ]
 

@@ -469,6 +469,7 @@ def _commit_rows(
     progress: Progress | None,
 ) -> Counter[str]:
     checker = RowChecker(kind, upload.created_by)
+    batching = not partial and kind.batch_creates and not checker.same_kind
     counts: Counter[str] = Counter()
     done = 0
     last = 0
@@ -482,22 +483,60 @@ def _commit_rows(
         ]
         by_number = {r.row: r for r in rows}
         changed: list[ImportRow] = []
+        # All or nothing, a kind that creates many rows in one statement takes the chunk's new
+        # rows at once (written after the chunk's updates; they name no row of the file).
+        batched: list[tuple[ImportRow, Checked]] = []
         for (number, _, _), checked in zip(todo, checker.chunk(todo, dry_run=False), strict=True):
             row = by_number[number]
+            if batching and not checked.errors and checked.action == RowAction.CREATE:
+                batched.append((row, checked))
+                continue
             errors = checked.errors or _write(kind, checked, actor, partial, checker)
-            if errors:
-                if not partial:
-                    raise RowFailed(row, errors)
-                checked.action = RowAction.ERROR
-            row.action, row.errors, row.changed = checked.action, errors, checked.changed
-            row.violations = checked.violations
-            changed.append(row)
-        ImportRow.objects.bulk_update(changed, ["action", "errors", "changed", "violations"])
+            _settle(row, checked, errors, partial, changed)
+        if batched:
+            _create_batch(kind, batched, actor, checker)
+            for row, checked in batched:
+                _settle(row, checked, [], partial, changed)
+        if changed:
+            ImportRow.objects.bulk_update(changed, ["action", "errors", "changed", "violations"])
         counts.update(r.action for r in rows)
         done += len(rows)
         writer(done)
         if progress:
             progress(done, upload.rows_total)
+
+
+def _settle(
+    row: ImportRow,
+    checked: Checked,
+    errors: list[dict[str, str]],
+    partial: bool,
+    changed: list[ImportRow],
+) -> None:
+    """Record what the commit made of a row (kept for a bulk update when it differs from the
+    dry run's: the database may have changed since); all or nothing, an error ends it all."""
+    if errors:
+        if not partial:
+            raise RowFailed(row, errors)
+        checked.action = RowAction.ERROR
+    found = (checked.action, errors, checked.changed, checked.violations)
+    if found != (row.action, row.errors, row.changed, row.violations):
+        row.action, row.errors, row.changed, row.violations = found
+        changed.append(row)
+
+
+def _create_batch(
+    kind: Kind, batched: list[tuple[ImportRow, Checked]], actor: Any, checker: RowChecker
+) -> None:
+    """Create the rows in one service call; if it is refused (in its own savepoint), create
+    them one by one to name the row that is."""
+    try:
+        kind.create_many([checked.data for _, checked in batched], actor)
+    except REFUSED:
+        for row, checked in batched:
+            errors = _write(kind, checked, actor, False, checker)
+            if errors:
+                raise RowFailed(row, errors) from None
 
 
 def _write(

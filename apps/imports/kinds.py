@@ -200,6 +200,13 @@ class Kind:
     def update(self, instance: Any, changes: dict[str, Any], actor: Any) -> Any:
         raise NotImplementedError
 
+    # The kind's service creates many rows in one call (`create_many`): an all-or-nothing
+    # commit hands it each chunk's new rows.
+    batch_creates: ClassVar[bool] = False
+
+    def create_many(self, rows: list[dict[str, Any]], actor: Any) -> Any:
+        raise NotImplementedError
+
     def changes(self, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
         """The file's columns whose values differ from the row's."""
         return {
@@ -334,6 +341,11 @@ class Employees(Kind):
 
     def create(self, data: dict[str, Any], actor: Any) -> Any:
         return org_services.employee_create(actor=actor, **data)
+
+    batch_creates = True
+
+    def create_many(self, rows: list[dict[str, Any]], actor: Any) -> Any:
+        return org_services.employees_create(rows=rows, actor=actor)
 
     def update(self, instance: Any, changes: dict[str, Any], actor: Any) -> Any:
         return org_services.employee_update(employee=instance, actor=actor, **changes)

@@ -28,10 +28,10 @@ from apps.imports.models import Import, ImportRow, RowAction
 from apps.imports.serializers import (
     ImportCommitSerializer,
     ImportCreateSerializer,
+    ImportKindSerializer,
     ImportRowQuerySerializer,
     ImportRowSerializer,
     ImportSerializer,
-    ImportKindSerializer,
 )
 from apps.org.scope import is_signed_in
 from apps.users.permissions import acting_user

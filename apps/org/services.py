@@ -4,6 +4,7 @@ dated versions of their hours (contract hours, weekly hours)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -118,19 +119,35 @@ def position_update(
 def employee_create(*, actor: User | None = None, **fields: Any) -> Employee:
     """A new employee, with their first contract-hours version (valid from the hire date);
     they start as a candidate."""
-    fields.pop("state", None)
-    employee = Employee(**fields)
-    model_validate(employee)
-    employee.save()
-    _append_version(
-        CONTRACT_HOURS,
-        employee,
-        valid_from=employee.hire_date,
-        hours=employee.contract_hours,
-        note="",
-        actor=actor,
-    )
+    (employee,) = employees_create(rows=[fields], actor=actor)
     return employee
+
+
+@attributed
+@transaction.atomic
+def employees_create(
+    *, rows: Sequence[Mapping[str, Any]], actor: User | None = None
+) -> list[Employee]:
+    """New employees (what `employee_create` makes of each `rows` item): each validated, a
+    candidate, with a first contract-hours version valid from the hire date, which is the
+    version in force (the employee's `contract_hours`). One INSERT for the employees and one
+    for their versions, whatever their number (a bulk import's chunk); the capture trigger
+    records every row."""
+    employees = []
+    for fields in rows:
+        employee = Employee(**{k: v for k, v in fields.items() if k != "state"})
+        model_validate(employee)
+        employees.append(employee)
+    Employee.objects.bulk_create(employees)
+    by = actor if getattr(actor, "pk", None) else None
+    versions = [
+        ContractHours(employee=e, valid_from=e.hire_date, hours=e.contract_hours, note="", actor=by)
+        for e in employees
+    ]
+    for version in versions:
+        model_validate(version)
+    ContractHours.objects.bulk_create(versions)
+    return employees
 
 
 @attributed

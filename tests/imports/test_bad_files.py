@@ -43,21 +43,31 @@ def test_utf8_with_a_bom_and_semicolons_is_read(as_admin):
 
 
 def test_unknown_columns_are_named_with_the_valid_ones(as_admin):
-    body = refused(upload(as_admin, "employees", "employee_number,nickname\nE1,Al\n"), 400, "unknown_columns")
+    body = refused(
+        upload(as_admin, "employees", "employee_number,nickname\nE1,Al\n"), 400, "unknown_columns"
+    )
     assert body["columns"] == ["nickname"]
     assert "first_name" in body["valid"]
 
 
 def test_missing_columns_are_named(as_admin):
-    body = refused(upload(as_admin, "employees", "employee_number,first_name\nE1,Al\n"), 400, "missing_columns")
+    body = refused(
+        upload(as_admin, "employees", "employee_number,first_name\nE1,Al\n"), 400, "missing_columns"
+    )
     assert body["columns"] == ["last_name", "org_unit", "contract_hours", "hire_date"]
 
 
 def test_a_repeated_column_is_refused(as_admin):
-    refused(upload(as_admin, "tags", "code,label,label,category\nx,a,b,skill\n"), 400, "duplicate_columns")
+    refused(
+        upload(as_admin, "tags", "code,label,label,category\nx,a,b,skill\n"),
+        400,
+        "duplicate_columns",
+    )
 
 
-@pytest.mark.parametrize("content", ["", "\n\n", HEADER], ids=["empty", "blank lines", "header only"])
+@pytest.mark.parametrize(
+    "content", ["", "\n\n", HEADER], ids=["empty", "blank lines", "header only"]
+)
 def test_an_empty_file_or_a_header_alone_is_refused(as_admin, content):
     refused(upload(as_admin, "employees", content), 400, "empty_file")
 
@@ -69,12 +79,20 @@ def test_an_unclosed_quote_is_a_malformed_file(as_admin):
 
 
 def test_an_old_excel_file_is_refused_by_name(as_admin):
-    refused(upload(as_admin, "employees", b"\xd0\xcf\x11\xe0 ole", name="staff.xls"), 400, "unsupported_file")
+    refused(
+        upload(as_admin, "employees", b"\xd0\xcf\x11\xe0 ole", name="staff.xls"),
+        400,
+        "unsupported_file",
+    )
 
 
 def test_a_file_over_the_limit_is_413_with_the_limit(as_admin, settings):
     settings.IMPORT_MAX_BYTES = 1_000
-    body = refused(upload(as_admin, "employees", HEADER + "E1,A,B,U1,40,2026-01-05\n" * 100), 413, "payload_too_large")
+    body = refused(
+        upload(as_admin, "employees", HEADER + "E1,A,B,U1,40,2026-01-05\n" * 100),
+        413,
+        "payload_too_large",
+    )
     assert body["limit"] == 1_000
 
 
@@ -105,12 +123,18 @@ def test_a_zip_bomb_xlsx_is_refused_from_its_directory(as_admin):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"<" + b" " * 50_000_000 + b">")
-    body = refused(upload(as_admin, "employees", out.getvalue(), name="bomb.xlsx"), 400, "archive_too_large")
+    body = refused(
+        upload(as_admin, "employees", out.getvalue(), name="bomb.xlsx"), 400, "archive_too_large"
+    )
     assert "zip bomb" in body["detail"]
 
 
 def test_a_damaged_xlsx_is_refused(as_admin):
-    refused(upload(as_admin, "employees", b"PK\x03\x04 not really a zip", name="x.xlsx"), 400, "malformed_file")
+    refused(
+        upload(as_admin, "employees", b"PK\x03\x04 not really a zip", name="x.xlsx"),
+        400,
+        "malformed_file",
+    )
 
 
 def test_an_xlsx_is_read_with_dates_numbers_and_formulas_as_text(as_admin):
@@ -131,7 +155,9 @@ def test_an_xlsx_is_read_with_dates_numbers_and_formulas_as_text(as_admin):
 
 def test_a_formula_in_a_csv_is_taken_literally(as_admin):
     make_unit("U1")
-    checked = dry_run(as_admin, "employees", HEADER + "E1,=cmd|' /C calc'!A0,Archer,U1,40,2026-01-05\n")
+    checked = dry_run(
+        as_admin, "employees", HEADER + "E1,=cmd|' /C calc'!A0,Archer,U1,40,2026-01-05\n"
+    )
     assert checked["errors"] == 0
     assert rows(as_admin, checked["id"])[0]["values"]["first_name"] == "=cmd|' /C calc'!A0"
 

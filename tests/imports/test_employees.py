@@ -163,3 +163,30 @@ def test_a_commit_is_taken_once(as_admin, units):
     assert again.status_code == 409
     assert again.json()["code"] == "import_not_validated"
     assert Employee.objects.count() == 1
+
+
+def test_a_row_the_service_refuses_at_commit_is_named_and_nothing_is_written(as_admin, units):
+    """The dry run validates with the API's serializer; the service's own model rules (a
+    termination before the hire date) refuse the row at commit: nothing is written, the import
+    says which row."""
+    content = HEADER.replace("hire_date\n", "hire_date,termination_date\n") + (
+        "E1,Ann,Archer,,WARD-A,40,2026-01-05,\nE2,Bob,Baker,,WARD-A,40,2026-02-01,2026-01-01\n"
+    )
+    checked = dry_run(as_admin, "employees", content)
+    assert checked["errors"] == 0
+    done = commit(as_admin, checked["id"])
+    assert done["state"] == "failed"
+    assert done["error"].startswith("Nothing was written: row 3 was refused")
+    (row,) = rows(as_admin, checked["id"], "error")
+    assert (row["row"], row["errors"][0]["field"]) == (3, "termination_date")
+    assert not Employee.objects.exists()
+
+
+def test_a_partial_commit_skips_a_row_the_service_refuses(as_admin, units):
+    content = HEADER.replace("hire_date\n", "hire_date,termination_date\n") + (
+        "E1,Ann,Archer,,WARD-A,40,2026-01-05,\nE2,Bob,Baker,,WARD-A,40,2026-02-01,2026-01-01\n"
+    )
+    checked = dry_run(as_admin, "employees", content)
+    done = commit(as_admin, checked["id"], partial=True)
+    assert (done["state"], done["created"], done["errors"]) == ("committed", 1, 1)
+    assert list(Employee.objects.values_list("employee_number", flat=True)) == ["E1"]

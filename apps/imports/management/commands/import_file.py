@@ -58,9 +58,7 @@ class Command(BaseCommand):
                     kind=options["kind"], filename=path.name, content=path.read_bytes(), user=user
                 )
                 # Run here, not on a worker: the queued dry run is taken back.
-                ProcrastinateJob.objects.filter(
-                    args__import_id=upload.pk, status="todo"
-                ).delete()
+                ProcrastinateJob.objects.filter(args__import_id=upload.pk, status="todo").delete()
         except FileProblem as exc:
             self.stderr.write(f"{path}: {exc.detail}")
             sys.exit(2)
