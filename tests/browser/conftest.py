@@ -32,6 +32,7 @@ import pytest
 from django.db import connection
 
 from config.serve import free_port, stop_process_group
+from tests.processes import Worker
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 SPA_DIR = Path(__file__).resolve().parent / "spa"
@@ -192,6 +193,32 @@ def app_server(
     finally:
         stop_process_group(process, STOP_TIMEOUT)
         log.close()
+
+
+# --- the task queue: a real worker on the test database -------------------------------------
+
+
+@pytest.fixture
+def start_worker(transactional_db: None, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Starts a real task-queue worker (`manage.py procrastinate worker`, every queue, as `make
+    run` does) against the test database when called; stopped at the end of the test, before
+    its tables are flushed (SIGTERM, jobs given 5 s, SIGKILL after 20 s). A failed test prints
+    the worker's output."""
+    started: list[Worker] = []
+
+    def start() -> Worker:
+        worker = Worker("--shutdown-graceful-timeout", "5")
+        started.append(worker)
+        return worker
+
+    try:
+        yield start
+    finally:
+        for worker in started:
+            worker.stop()
+            report = getattr(request.node, "rep_call", None)
+            if report is not None and report.failed:
+                print(f"--- worker output ---\n{worker.output()}")
 
 
 # --- the browser ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """An HR admin in a real browser: logs in to the admin, runs transitions with the buttons (a
-blocked one overridden with a reason), reads the read-only logs, opens the coverage page."""
+blocked one overridden with a reason), reads the read-only logs, opens the coverage page,
+imports a file of employees that a real task-queue worker checks and commits."""
 
 from __future__ import annotations
 
@@ -11,11 +12,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.business_rules.models import BusinessRule
 from apps.demand.selectors import coverage_report
 from apps.fsm.models import EmployeeTransitionLog
+from apps.imports import services as import_services
+from apps.imports.models import Import
+from apps.org import services as org_services
 from apps.org.models import Employee, OrgUnit
 from apps.reports.weeks import week_start
 from apps.users.models import Role
@@ -23,8 +28,11 @@ from tests.browser.conftest import ARTIFACTS, BASE_DIR
 from tests.factories.assignments import make_assignment
 from tests.factories.org import make_employee, make_position, make_unit
 from tests.factories.users import PASSWORD, UserFactory
+from tests.imports.conftest import run_jobs
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+WORKER_TIMEOUT_MS = 30_000  # a worker's start (a few seconds) plus the dry run or the commit
 
 
 def log_in(page, server, email: str) -> None:
@@ -188,3 +196,140 @@ def test_blocked_approval_overridden_with_a_reason_and_read_only_logs(page, app_
     assert "approve" in (page.locator("#result_list").text_content() or "")
     assert AssignmentTransitionLog.objects.filter(pk=log.pk, reason=log.reason).exists()
     assert Decimal(Assignment.objects.get(pk=assignment.pk).weekly_hours) == Decimal("20.00")
+
+
+STAFF_CSV = (
+    "employee_number,first_name,last_name,org_unit,contract_hours,hire_date\n"
+    "E-IMP-1,Ann,Archer,WARD,40,2026-01-05\n"
+    "E-IMP-2,Bob,Baker,NOWHERE,40,2026-01-05\n"
+    "E-IMP-3,Cy,Cole,WARD,32,2026-01-05\n"
+)
+
+
+def cells(page, selector: str) -> list[str]:
+    return [" ".join(t.split()) for t in page.locator(selector).all_text_contents()]
+
+
+def test_import_of_employees_checked_then_partly_committed_by_a_real_worker(
+    page, app_server, start_worker
+):
+    """Upload a CSV with one row in error; the page follows the dry run by itself (a real
+    worker, started once the page shows the import queued), previews it at 100 %, and commits
+    the valid rows."""
+    admin = hr_admin()
+    org_services.org_unit_create(code="WARD", name="Ward")
+
+    log_in(page, app_server, admin.email)
+    page.click("a[href='/admin/imports/import/add/']")
+    page.select_option("#id_kind", value="employees")
+    page.set_input_files(
+        "#id_file",
+        files=[{"name": "staff.csv", "mimeType": "text/csv", "buffer": STAFF_CSV.encode()}],
+    )
+    page.click("#import-submit")
+    page.wait_for_url(re.compile(r"/admin/imports/import/\d+/change/$"))
+    upload = Import.objects.get()
+    assert page.url == f"{app_server.url}/admin/imports/import/{upload.pk}/change/"
+    assert (upload.kind, upload.filename, upload.created_by_id) == (
+        "employees",
+        "staff.csv",
+        admin.pk,
+    )
+
+    # No worker yet: the import waits, and the page says it follows it.
+    expect(page.locator("#import-state")).to_have_attribute("data-state", "queued")
+    assert page.locator("meta[http-equiv=refresh]").count() == 1
+    assert "refreshes itself" in (page.text_content("#content-main") or "")
+    assert page.locator("#import-confirm").count() == 0
+    loads: list[str] = []
+    page.on("load", lambda: loads.append(page.url))
+
+    worker = start_worker()
+    # The page reloads itself (no reload here) until the dry run is done.
+    expect(page.locator("#import-state")).to_have_attribute(
+        "data-state", "validated", timeout=WORKER_TIMEOUT_MS
+    )
+    assert loads, "the page never refreshed itself"
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+    assert "Validated: ready to commit" in (page.text_content("#import-state") or "")
+
+    # What the HR admin reads: the counts, the progress at 100 %, the rows and why one fails.
+    assert cells(page, "#import-counts thead th") == [
+        "to create",
+        "to update",
+        "unchanged",
+        "in error",
+    ]
+    assert cells(page, "#import-counts tbody td") == ["2", "0", "0", "1"]
+    progress = page.locator("#import-progress")
+    assert (progress.get_attribute("value"), progress.get_attribute("max")) == ("3", "3")
+    assert cells(page, "#import-progress-text") == ["3 of 3 rows (100 %)"]
+    assert page.locator("#import-preview tbody tr").count() == 3
+    created = page.locator("#import-preview tr.import-row-create")
+    assert created.count() == 2
+    assert "Archer" in (created.nth(0).text_content() or "")
+    assert "Cole" in (created.nth(1).text_content() or "")
+    error = page.locator("#import-preview tr.import-row-error")
+    assert error.count() == 1
+    error_text = " ".join((error.text_content() or "").split())
+    assert "E-IMP-2" in error_text
+    assert "org_unit: No org unit with code 'NOWHERE'." in error_text
+    expect(page.locator("#import-errors-csv")).to_be_visible()
+
+    # The filter shows the rows in error alone.
+    page.locator("#import-filters a", has_text="error").click()
+    page.wait_for_url(re.compile(r"\?status=error$"))
+    assert page.locator("#import-preview tbody tr").count() == 1
+    assert page.locator("#import-preview tr.import-row-error").count() == 1
+
+    # Confirm: the valid rows only, committed by the worker; the page follows it again.
+    confirm = page.locator("#import-confirm")
+    expect(confirm).to_have_value("Commit the valid rows")
+    confirm.click()
+    page.wait_for_url(re.compile(rf"/admin/imports/import/{upload.pk}/change/$"))
+    assert "the commit is queued" in message(page)
+    expect(page.locator("#import-state")).to_have_attribute(
+        "data-state", "committed", timeout=WORKER_TIMEOUT_MS
+    )
+    state_text = " ".join((page.text_content("#import-state") or "").split())
+    assert state_text.startswith("Committed")
+    assert "committed partially" in state_text
+    assert cells(page, "#import-counts thead th") == ["created", "updated", "unchanged", "in error"]
+    assert cells(page, "#import-counts tbody td") == ["2", "0", "0", "1"]
+    assert page.locator("#import-confirm").count() == 0
+    assert page.locator("meta[http-equiv=refresh]").count() == 0
+
+    employees = Employee.objects.filter(employee_number__startswith="E-IMP-").order_by(
+        "employee_number"
+    )
+    assert [(e.employee_number, e.last_name, e.org_unit.code) for e in employees] == [
+        ("E-IMP-1", "Archer", "WARD"),
+        ("E-IMP-3", "Cole", "WARD"),
+    ]
+    assert Import.objects.get(pk=upload.pk).state == "committed"
+    assert worker.process.poll() is None, worker.output()
+    # Nothing refused by the CSP but the preview's inline style (the xfail test below).
+    csp = [e for e in page.console_errors if "Content Security Policy" in e]
+    assert [e for e in csp if not e.startswith("Applying inline style")] == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason='detail.html wraps the preview in <div style="overflow-x: auto">, an inline style '
+    "that the CSP (style-src 'self') refuses: a wide preview does not scroll",
+)
+def test_the_import_preview_keeps_to_the_csp(page, app_server):
+    admin = hr_admin()
+    org_services.org_unit_create(code="WARD", name="Ward")
+    upload = import_services.import_create(
+        kind="employees", filename="staff.csv", content=STAFF_CSV.encode(), user=admin
+    )
+    run_jobs()  # the dry run, in this process
+
+    log_in(page, app_server, admin.email)
+    page.goto(f"{app_server.url}/admin/imports/import/{upload.pk}/change/")
+    expect(page.locator("#import-state")).to_have_attribute("data-state", "validated")
+    wrapper = page.locator("#import-preview").locator("xpath=..")
+    overflow = wrapper.evaluate("e => getComputedStyle(e).overflowX")
+    csp = [e for e in page.console_errors if "Content Security Policy" in e]
+    assert (csp, overflow) == ([], "auto")
