@@ -33,6 +33,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError, connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.exceptions import APIException
@@ -104,13 +105,13 @@ def check_upload(kind: Kind, content: bytes, fmt: str) -> None:
 
 
 class RowChecker:
-    """Checks rows in file order, a chunk at a time, remembering across chunks the keys seen
-    (duplicates) and the codes created above (references to rows of the file)."""
+    """Checks rows in file order, a chunk at a time, remembering across chunks the codes
+    created above (references to rows of the file). Keys named twice in a file are found
+    afterwards, in the database (`mark_duplicates`): nothing per row is kept in memory."""
 
     def __init__(self, kind: Kind, user: Any) -> None:
         self.kind = kind
         self.user = user
-        self.seen: dict[Key, int] = {}
         self.created_codes: set[str] = set()
         self.same_kind = [r for r in kind.refs if r.same_kind]
         self.serializer = row_serializer(kind, refs={})
@@ -157,22 +158,13 @@ class RowChecker:
         if read_errors:
             checked.errors = read_errors
             return checked
-        missing = [c for c, part in zip(kind.key, key, strict=True) if not part]
+        missing = [
+            c for c, part in zip(kind.key, key, strict=True) if not part and c in kind.required
+        ]
         if missing:
             checked.errors = [
                 {"field": c, "code": "required", "message": "Needed to match the row."}
                 for c in missing
-            ]
-            return checked
-        first = self.seen.setdefault(key, number)
-        if first != number:
-            checked.errors = [
-                {
-                    "field": kind.key[0] if len(kind.key) == 1 else "",
-                    "code": ErrorCode.DUPLICATE_KEY,
-                    "message": f"Row {first} has the same {' / '.join(kind.key)} "
-                    f"({checked.key}): a file may name each once.",
-                }
             ]
             return checked
         instance = existing.get(key)
@@ -268,7 +260,6 @@ def validate(upload: Import, *, progress: Progress | None = None) -> Import:
     ImportRow.objects.filter(upload=upload).delete()
     Import.objects.filter(pk=upload.pk).update(rows_total=total)
     checker = RowChecker(kind, upload.created_by)
-    counts: Counter[str] = Counter()
     done = 0
     rows = _rows_of(table, kind)
     while chunk := list(itertools.islice(rows, CHUNK)):
@@ -279,11 +270,19 @@ def validate(upload: Import, *, progress: Progress | None = None) -> Import:
             )
         ]
         ImportRow.objects.bulk_create(stored)
-        counts.update(r.action for r in stored)
         done += len(chunk)
         Import.objects.filter(pk=upload.pk).update(rows_done=done)
         if progress:
             progress(done, total)
+    mark_duplicates(upload, kind)
+    counts: Counter[str] = Counter(
+        dict(
+            ImportRow.objects.filter(upload=upload)
+            .values_list("action")
+            .annotate(n=Count("id"))
+            .values_list("action", "n")
+        )
+    )
     Import.objects.filter(pk=upload.pk).update(
         state=ImportState.VALIDATED,
         rows_done=done,
@@ -295,6 +294,37 @@ def validate(upload: Import, *, progress: Progress | None = None) -> Import:
     )
     upload.refresh_from_db()
     return upload
+
+
+DUPLICATES_SQL = """
+WITH keyed AS (
+    SELECT id, row, min(row) OVER (PARTITION BY key) AS first
+      FROM imports_importrow
+     WHERE upload_id = %(upload)s AND key <> ''
+)
+UPDATE imports_importrow r
+   SET action = 'error', changed = '[]'::jsonb, violations = '[]'::jsonb,
+       errors = jsonb_build_array(jsonb_build_object(
+           'field', %(field)s::text,
+           'code', 'duplicate_key',
+           'message', 'Row ' || k.first || ' has the same ' || %(columns)s::text || ' ('
+                      || r.key || '): a file may name each once.'))
+  FROM keyed k
+ WHERE r.id = k.id AND k.row > k.first AND r.action <> 'error'
+"""
+
+
+def mark_duplicates(upload: Import, kind: Kind) -> None:
+    """Every row whose key a row above it already names is an error (one statement)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            DUPLICATES_SQL,
+            {
+                "upload": upload.pk,
+                "field": kind.key[0] if len(kind.key) == 1 else "",
+                "columns": " / ".join(kind.key),
+            },
+        )
 
 
 def _stored(upload: Import, number: int, values: dict[str, str], checked: Checked) -> ImportRow:

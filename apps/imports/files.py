@@ -106,8 +106,21 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
         )
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
     return _checked_csv(reader)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text`, ends kept, one at a time (a StringIO would copy the whole text at
+    four bytes a character)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 def _checked_csv(reader: Any) -> Iterator[tuple[int, list[str]]]:
