@@ -35,9 +35,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import tempfile
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import OperationalError, connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
@@ -95,8 +97,36 @@ def fingerprint(request: HttpRequest) -> str:
     ):
         digest.update(f"{len(part)}:".encode())
         digest.update(part)
-    digest.update(request.body)
+    try:
+        digest.update(request.body)
+    except RequestDataTooBig:
+        _digest_upload(request, digest)
     return digest.hexdigest()
+
+
+def _digest_upload(request: HttpRequest, digest: Any) -> None:
+    """A body over the JSON limit (a file upload): hashed as it is read into a spooled file that
+    then stands in for the request's stream, so the view parses it as if unread. Over
+    MAX_UPLOAD_BYTES it is not keyed (RequestDataTooBig again: the view answers its 413)."""
+    limit = getattr(settings, "MAX_UPLOAD_BYTES", 0)
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if not limit or length > limit:
+        raise RequestDataTooBig("The body is larger than any endpoint takes.")
+    stream: Any = request._stream  # type: ignore[attr-defined]
+    if hasattr(stream, "seekable") and stream.seekable():
+        stream.seek(0)  # Django's size check may have left a spooled body at its end
+    # Not a `with`: the spool outlives this call, as the request's stream.
+    spool = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE)  # noqa: SIM115
+    read = 0
+    while chunk := request.read(64 * 1024):
+        read += len(chunk)
+        digest.update(chunk)
+        spool.write(chunk)
+    spool.seek(0)
+    request._stream = spool  # type: ignore[attr-defined, assignment]
+    request._read_started = False  # type: ignore[attr-defined]
+    if read > limit:
+        raise RequestDataTooBig("The body is larger than any endpoint takes.")
 
 
 def _problem(request: HttpRequest, status: int, code: str, detail: str) -> JsonResponse:

@@ -47,6 +47,9 @@ LOG_JSON = env.get_bool("LOG_JSON", default=ENVIRONMENT == "production")
 MAX_REQUEST_BYTES = env.get_int("MAX_REQUEST_BYTES", 1_048_576)
 # The largest file POST imports/ takes (413 above it): 100,000 employees are about 10 MB of CSV.
 IMPORT_MAX_BYTES = env.get_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+# The largest body any endpoint takes (an import's file and its multipart envelope): what an
+# Idempotency-Key may cover.
+MAX_UPLOAD_BYTES = IMPORT_MAX_BYTES + 64 * 1024
 THROTTLE_ANON_RATE = env.get_str("THROTTLE_ANON_RATE", "100/hour")
 THROTTLE_USER_RATE = env.get_str("THROTTLE_USER_RATE", "1000/hour")
 LOGIN_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 10)

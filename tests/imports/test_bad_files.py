@@ -11,7 +11,7 @@ import pytest
 from apps.imports.models import Import
 from apps.org.models import Employee, OrgUnit
 from tests.factories.org import make_unit
-from tests.imports.conftest import dry_run, rows, upload
+from tests.imports.conftest import dry_run, rows, run_jobs, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -191,3 +191,32 @@ def test_a_unit_may_name_a_parent_further_down_the_file_only_if_it_exists(as_adm
     assert (error["key"], error["errors"][0]["code"]) == ("C", "unknown_reference")
     assert not OrgUnit.objects.exists()
     assert not Employee.objects.exists()
+
+
+def test_a_retried_upload_over_the_json_limit_is_replayed_not_imported_twice(as_admin, settings):
+    """An Idempotency-Key covers a file larger than the JSON body limit too: the body is hashed
+    as it streams, and the view still reads it whole."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    make_unit("U1")
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    content = (
+        HEADER + "".join(f"E{i},Ann,Archer,U1,40,2026-01-05\n" for i in range(1000))
+    ).encode()
+    assert len(content) > 10_000
+
+    def send():
+        return as_admin.post(
+            "/api/v1/imports/",
+            {"kind": "employees", "file": SimpleUploadedFile("a.csv", content)},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="upload-1",
+        )
+
+    first, second = send(), send()
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert second["Idempotent-Replayed"] == "true"
+    assert second.json()["id"] == first.json()["id"]
+    assert Import.objects.count() == 1
+    run_jobs()
+    assert Import.objects.get().rows_total == 1000

@@ -165,7 +165,7 @@ def test_every_kind_creates_from_a_file(as_admin, refs, kind):
 
 
 def test_an_assignment_the_rules_refuse_is_an_error_row_with_its_violations(as_admin, refs):
-    unit, _, position, _ = refs
+    unit = refs[0]
     make_employee(unit, employee_number="K-CAND")  # a candidate: the default rules refuse
     content = "employee,position,start_date,weekly_hours\nK-CAND,K-P1,2026-03-02,20\n"
     checked = dry_run(as_admin, "assignments", content)
