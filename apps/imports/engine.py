@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -42,9 +42,16 @@ from apps.core import request_id as request_ids
 from apps.core.capture import acting_as
 from apps.core.codes import ErrorCode
 from apps.core.exceptions import ProblemError
-from apps.imports.files import FileProblem, Table, read_table
+from apps.imports.files import PIECE_BYTES, FileProblem, Table, check_text, read_table
 from apps.imports.kinds import Checked, Key, Kind, Pending, flatten_errors, kind_for, row_serializer
-from apps.imports.models import Import, ImportMode, ImportRow, ImportState, RowAction
+from apps.imports.models import (
+    Import,
+    ImportFile,
+    ImportMode,
+    ImportRow,
+    ImportState,
+    RowAction,
+)
 
 CHUNK = 500
 MAX_ROWS = 200_000
@@ -84,7 +91,7 @@ def check_header(kind: Kind, header: list[str]) -> None:
         )
 
 
-def open_table(kind: Kind, content: bytes, fmt: str) -> Table:
+def open_table(kind: Kind, content: bytes | Iterable[bytes], fmt: str) -> Table:
     """The file's table, its header checked (FileProblem otherwise)."""
     table = read_table(content, fmt)
     check_header(kind, table.header)
@@ -93,7 +100,9 @@ def open_table(kind: Kind, content: bytes, fmt: str) -> Table:
 
 def check_upload(kind: Kind, content: bytes, fmt: str) -> None:
     """What the upload itself answers with a 400: an unreadable file, a bad header, no rows.
-    (CSV is decoded whole here, so a wrong encoding anywhere in it is found at once.)"""
+    (A CSV is read through here, so a wrong encoding anywhere in it is found at once.)"""
+    if fmt == "csv":
+        check_text(content)
     table = open_table(kind, content, fmt)
     if next(table.rows, None) is None:
         raise FileProblem(
@@ -229,6 +238,20 @@ def _rows_of(
         yield number, dict(zip(table.header, padded, strict=True)), errors
 
 
+def file_pieces(upload_id: int) -> Iterator[bytes]:
+    """The uploaded file, read from the database a megabyte at a time (never whole)."""
+    size = ImportFile.objects.filter(upload_id=upload_id).values_list("size", flat=True).get()
+    with connection.cursor() as cursor:
+        for offset in range(0, size, PIECE_BYTES):
+            cursor.execute(
+                "SELECT substring(content FROM %s FOR %s) FROM imports_importfile"
+                " WHERE upload_id = %s",
+                [offset + 1, PIECE_BYTES, upload_id],
+            )
+            (piece,) = cursor.fetchone()
+            yield bytes(piece)
+
+
 def _counts(rows: Iterator[Any]) -> int:
     return sum(1 for _ in rows)
 
@@ -245,16 +268,15 @@ def validate(upload: Import, *, progress: Progress | None = None) -> Import:
     if not claimed:
         return upload
     kind = kind_for(upload.kind)
-    content = bytes(upload.file.content)
     try:
-        total = _counts(open_table(kind, content, upload.file_format).rows)
+        total = _counts(open_table(kind, file_pieces(upload.pk), upload.file_format).rows)
         if total > MAX_ROWS:
             raise FileProblem(
                 f"The file holds {total:,} rows; an import takes at most {MAX_ROWS:,}. "
                 "Split it into several files.",
                 code=ErrorCode.TOO_MANY_ROWS,
             )
-        table = open_table(kind, content, upload.file_format)
+        table = open_table(kind, file_pieces(upload.pk), upload.file_format)
     except FileProblem as exc:
         return _fail(upload, str(exc.detail))
     ImportRow.objects.filter(upload=upload).delete()

@@ -16,14 +16,17 @@ row's error, found later.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import itertools
+import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from apps.core.codes import ErrorCode
 from apps.core.exceptions import ProblemError
@@ -62,9 +65,27 @@ def file_format(filename: str, content: bytes) -> str:
     return "csv"
 
 
-def read_table(content: bytes, fmt: str) -> Table:
-    """The table in `content` (FileProblem when it cannot be read or holds no header)."""
-    rows = _csv_rows(content) if fmt == "csv" else _xlsx_rows(content)
+PIECE_BYTES = 1024 * 1024
+
+
+def pieces_of(content: bytes) -> Iterator[bytes]:
+    """`content` a megabyte at a time (views, not copies)."""
+    view = memoryview(content)
+    for start in range(0, len(view), PIECE_BYTES):
+        yield bytes(view[start : start + PIECE_BYTES])
+
+
+def check_text(content: bytes) -> None:
+    """FileProblem if a CSV is not UTF-8 anywhere, or holds a NUL (read through, nothing kept)."""
+    for _ in _text_lines(pieces_of(content)):
+        pass
+
+
+def read_table(content: bytes | Iterable[bytes], fmt: str) -> Table:
+    """The table in `content` (the file, or its bytes piece by piece: a worker reads it from
+    the database a megabyte at a time); FileProblem when it cannot be read or holds no header."""
+    pieces = pieces_of(bytes(content)) if isinstance(content, bytes | bytearray) else content
+    rows = _csv_rows(pieces) if fmt == "csv" else _xlsx_rows(pieces)
     for _number, cells in rows:
         if not any(c.strip() for c in cells):
             continue  # blank lines before the header
@@ -86,41 +107,50 @@ def _literal(cell: str) -> str:
     return cell[1:] if cell.startswith(_NEUTRALISED) else cell
 
 
-def _csv_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
-        raise FileProblem(
-            f"The file is not UTF-8: byte 0x{content[exc.start]:02x} on line {line} cannot be "
-            "read. Save it as 'CSV UTF-8' (or as .xlsx) and upload it again.",
-            code=ErrorCode.INVALID_ENCODING,
-            line=line,
-        ) from exc
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
-        raise FileProblem(
-            f"The file holds a NUL character on line {line}: it is not a text (CSV) file.",
-            code=ErrorCode.INVALID_ENCODING,
-            line=line,
-        )
-    first_line = text.split("\n", 1)[0]
+def _csv_rows(pieces: Iterable[bytes]) -> Iterator[tuple[int, list[str]]]:
+    lines = _text_lines(pieces)
+    first_line = next(lines, "")
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(_lines(text), delimiter=delimiter, strict=True)
+    reader = csv.reader(itertools.chain([first_line], lines), delimiter=delimiter, strict=True)
     return _checked_csv(reader)
 
 
-def _lines(text: str) -> Iterator[str]:
-    """The lines of `text`, ends kept, one at a time (a StringIO would copy the whole text at
-    four bytes a character)."""
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            yield text[start:]
-            return
-        yield text[start : end + 1]
-        start = end + 1
+def _text_lines(pieces: Iterable[bytes]) -> Iterator[str]:
+    """The file's lines (ends kept), decoded as UTF-8 (a leading BOM dropped) one piece at a
+    time: nothing but the current piece and line is held."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+    seen_lines = 1
+    carry = ""
+    for piece in itertools.chain(pieces, [None]):
+        final = piece is None
+        raw = b"" if piece is None else bytes(piece)
+        try:
+            text = decoder.decode(raw, final=final)
+        except UnicodeDecodeError as exc:
+            line = seen_lines + carry.count("\n") + raw[: max(exc.start, 0)].count(b"\n")
+            bad = f"byte 0x{raw[exc.start]:02x}" if 0 <= exc.start < len(raw) else "its end"
+            raise FileProblem(
+                f"The file is not UTF-8: {bad} on line {line} cannot be read. Save it as "
+                "'CSV UTF-8' (or as .xlsx) and upload it again.",
+                code=ErrorCode.INVALID_ENCODING,
+                line=line,
+            ) from exc
+        if "\x00" in text:
+            line = seen_lines + (carry + text[: text.index("\x00")]).count("\n")
+            raise FileProblem(
+                f"The file holds a NUL character on line {line}: it is not a text (CSV) file.",
+                code=ErrorCode.INVALID_ENCODING,
+                line=line,
+            )
+        carry += text
+        start = 0
+        while (end := carry.find("\n", start)) >= 0:
+            yield carry[start : end + 1]
+            seen_lines += 1
+            start = end + 1
+        carry = carry[start:]
+    if carry:
+        yield carry
 
 
 def _checked_csv(reader: Any) -> Iterator[tuple[int, list[str]]]:
@@ -150,11 +180,14 @@ def _checked_csv(reader: Any) -> Iterator[tuple[int, list[str]]]:
         yield number, cells
 
 
-def check_xlsx_archive(content: bytes) -> None:
+def check_xlsx_archive(content: bytes | IO[bytes]) -> None:
     """Refuse a workbook that is not a zip, or unpacks too far (read from the zip directory,
     nothing unpacked)."""
+    source = io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+    size = source.seek(0, io.SEEK_END)
+    source.seek(0)
     try:
-        archive = zipfile.ZipFile(io.BytesIO(content))
+        archive = zipfile.ZipFile(source)
     except zipfile.BadZipFile as exc:
         raise FileProblem(
             "The .xlsx file is damaged (it is not a readable zip archive).",
@@ -162,39 +195,47 @@ def check_xlsx_archive(content: bytes) -> None:
         ) from exc
     with archive:
         unpacked = sum(info.file_size for info in archive.infolist())
-    limit = min(XLSX_MAX_UNPACKED_BYTES, XLSX_MAX_RATIO * max(len(content), 1))
+    source.seek(0)
+    limit = min(XLSX_MAX_UNPACKED_BYTES, XLSX_MAX_RATIO * max(size, 1))
     if unpacked > limit:
         raise FileProblem(
-            f"The .xlsx file would unpack to {unpacked:,} bytes from {len(content):,} (at most "
+            f"The .xlsx file would unpack to {unpacked:,} bytes from {size:,} (at most "
             f"{limit:,}): it is refused as a possible zip bomb. Save it as CSV instead.",
             code=ErrorCode.ARCHIVE_TOO_LARGE,
             limit=limit,
         )
 
 
-def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[str]]]:
+def _xlsx_rows(pieces: Iterable[bytes]) -> Iterator[tuple[int, list[str]]]:
     import openpyxl
 
-    check_xlsx_archive(content)
+    # A workbook is read at random (a zip): its pieces go to a file spooled to disk past 1 MiB.
+    spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)  # noqa: SIM115 - closed below
+    for piece in pieces:
+        spool.write(piece)
     try:
-        workbook = openpyxl.load_workbook(
-            io.BytesIO(content), read_only=True, data_only=False, keep_links=False
-        )
+        check_xlsx_archive(spool)  # type: ignore[arg-type]
+        workbook = openpyxl.load_workbook(spool, read_only=True, data_only=False, keep_links=False)
+    except FileProblem:
+        spool.close()
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
+        spool.close()
         raise FileProblem(
             f"The .xlsx file cannot be read: {type(exc).__name__}.",
             code=ErrorCode.MALFORMED_FILE,
         ) from exc
-    return _sheet_rows(workbook)
+    return _sheet_rows(workbook, spool)
 
 
-def _sheet_rows(workbook: Any) -> Iterator[tuple[int, list[str]]]:
+def _sheet_rows(workbook: Any, spool: Any) -> Iterator[tuple[int, list[str]]]:
     try:
         sheet = workbook.worksheets[0]
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, [_xlsx_text(v) for v in values]
     finally:
         workbook.close()
+        spool.close()
 
 
 def _xlsx_text(value: Any) -> str:

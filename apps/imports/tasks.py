@@ -17,9 +17,7 @@ QUEUE = "imports"
 
 def _run(context: Any, import_id: int, step: Any) -> None:
     try:
-        upload = Import.objects.select_related("file", "created_by", "committed_by").get(
-            pk=import_id
-        )
+        upload = Import.objects.select_related("created_by", "committed_by").get(pk=import_id)
     except Import.DoesNotExist:
         return
     try:
