@@ -120,12 +120,18 @@ def _invalid(field_name: str, message: str, **extra: Any) -> ProblemError:
     return ProblemError(message, code=ErrorCode.INVALID, errors={field_name: [message]}, **extra)
 
 
+@dataclass(frozen=True)
+class PublicHolidays:
+    subdivision: str  # as the `holidays` package spells it ("" for the whole country)
+    days: dict[dt.date, str]  # date: name
+
+
 def public_holidays(
     *, country: str, subdivision: str, from_year: int, to_year: int
-) -> dict[dt.date, str]:
-    """{date: name} of the public holidays of `country` (and `subdivision`, whose regional
-    holidays are included) from `from_year` to `to_year`; a 400 naming the valid codes for an
-    unknown country or subdivision."""
+) -> PublicHolidays:
+    """The public holidays of `country` (and `subdivision`, whose regional holidays are
+    included, matched whatever its case) from `from_year` to `to_year`; a 400 naming the valid
+    codes for an unknown country or subdivision."""
     import holidays
 
     countries = supported_countries()
@@ -151,7 +157,9 @@ def public_holidays(
     found = holidays.country_holidays(
         country, subdiv=subdivision or None, years=range(from_year, to_year + 1)
     )
-    return {date: str(name) for date, name in sorted(found.items())}
+    return PublicHolidays(
+        subdivision=subdivision, days={date: str(name) for date, name in sorted(found.items())}
+    )
 
 
 @dataclass
@@ -173,13 +181,10 @@ def holidays_generate(
 ) -> Generated:
     """Add the public holidays of `country`/`subdivision` to `calendar` as days off. Idempotent:
     a date that already has an exception (generated, imported or entered) is left as it is."""
-    found = public_holidays(
+    holidays = public_holidays(
         country=country, subdivision=subdivision, from_year=from_year, to_year=to_year
     )
-    subdivision = next(
-        (c for c in supported_countries()[country] if c.casefold() == subdivision.casefold()),
-        "",
-    )
+    found = holidays.days
     locked = WorkCalendar.objects.select_for_update().get(pk=calendar.pk)
     taken = set(
         CalendarDay.objects.filter(calendar=locked, date__in=list(found)).values_list(
@@ -200,5 +205,5 @@ def holidays_generate(
         if date not in taken
     ]
     result.created = CalendarDay.objects.bulk_create(new)
-    model_update(instance=locked, data={"country": country, "subdivision": subdivision})
+    model_update(instance=locked, data={"country": country, "subdivision": holidays.subdivision})
     return result
