@@ -3,6 +3,7 @@ order, as a worker would run them (tests/imports/test_worker.py runs a real work
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -10,8 +11,11 @@ from django.db import connection
 from procrastinate.contrib.django.models import ProcrastinateJob
 from rest_framework.test import APIClient
 
+from apps.fsm.services import transition_apply
 from apps.imports import tasks
 from apps.imports.models import Import
+from tests.factories.org import make_employee, make_position, make_unit
+from tests.factories.tags import make_tag
 
 TASKS = {
     "apps.imports.tasks.validate_import": tasks.validate_import,
@@ -83,3 +87,16 @@ def rows(client: APIClient, import_id: int, status: str | None = None) -> list[d
 @pytest.fixture
 def imports_of():
     return lambda: list(Import.objects.order_by("id"))
+
+
+@pytest.fixture
+def refs(admin_user):
+    """What the files of tests/imports/cases.py name: a unit, an active employee, a position and a
+    tag."""
+    unit = make_unit("K-UNIT")
+    employee = make_employee(unit, employee_number="K-E1", hire_date=dt.date(2026, 1, 5))
+    for name in ("start_onboarding", "activate"):  # the default rules assign active employees
+        employee, _ = transition_apply(subject=employee, transition=name, actor=admin_user)
+    position = make_position(unit, code="K-P1")
+    tag = make_tag("k-tag")
+    return unit, employee, position, tag

@@ -10,6 +10,7 @@ from apps.core.models import Change
 from apps.imports.models import Import
 from apps.org.models import Employee
 from tests.factories.org import make_unit
+from tests.imports.cases import CREATES
 from tests.imports.conftest import run_jobs
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +95,24 @@ def test_managers_and_auditors_do_not_reach_the_admin_imports(client, manager_us
     manager_user.save()
     client.force_login(manager_user)
     assert client.get("/admin/imports/import/add/").status_code == 403
+
+
+@pytest.mark.parametrize("kind", sorted(CREATES))
+def test_every_kind_is_imported_through_the_admin(admin_client_, refs, kind):
+    """Upload, preview (one row to create), confirm: the row is there, as the API makes it."""
+    content, made = CREATES[kind]
+    response = admin_client_.post(
+        "/admin/imports/import/add/",
+        {"kind": kind, "file": SimpleUploadedFile(f"{kind}.csv", content.encode())},
+    )
+    assert response.status_code == 302, response.content[:500]
+    upload = Import.objects.get(kind=kind)
+    run_jobs()
+    preview = admin_client_.get(response["Location"]).content.decode()
+    assert 'data-state="validated"' in preview
+    assert preview.count('class="import-row-create"') == 1, preview
+    admin_client_.post(f"/admin/imports/import/{upload.pk}/commit/", {})
+    run_jobs()
+    upload.refresh_from_db()
+    assert (upload.state, upload.created) == ("committed", 1)
+    assert made()

@@ -4,26 +4,17 @@ every kind creates from a file in its template's columns."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 import pytest
 from django.core.management import call_command
 
-from apps.assignments.models import Assignment
-from apps.demand.models import CoverageRequirement
-from apps.fsm.services import transition_apply
 from apps.imports.kinds import KINDS
 from apps.offer.models import LedgerEntry
-from apps.org.models import ContractHours, Employee, OrgUnit, Position
-from apps.tags.models import EmployeeTag, PositionTag, TagCatalog
-from tests.factories.org import make_employee, make_position, make_unit
-from tests.factories.tags import make_tag
+from apps.org.models import Employee
+from tests.factories.org import make_employee, make_unit
+from tests.imports.cases import CREATES, LEDGER
 from tests.imports.conftest import commit, dry_run, rows, upload
 
 pytestmark = pytest.mark.django_db
-
-LEDGER = "employee,kind,start_date,end_date,hours_per_week,note\n"
 
 
 @pytest.fixture
@@ -88,62 +79,6 @@ def test_templates_list_the_columns(as_admin):
     assert as_admin.get("/api/v1/imports/templates/payroll.csv").status_code == 404
     kinds = as_admin.get("/api/v1/imports/kinds/").json()
     assert [k["name"] for k in kinds] == list(KINDS)
-
-
-@pytest.fixture
-def refs(admin_user):
-    unit = make_unit("K-UNIT")
-    employee = make_employee(unit, employee_number="K-E1", hire_date=dt.date(2026, 1, 5))
-    for name in ("start_onboarding", "activate"):  # the default rules assign active employees
-        employee, _ = transition_apply(subject=employee, transition=name, actor=admin_user)
-    position = make_position(unit, code="K-P1")
-    tag = make_tag("k-tag")
-    return unit, employee, position, tag
-
-
-# kind: (file, how to find what it made)
-CREATES = {
-    "org_units": (
-        "code,name,parent\nK-NEW,New unit,K-UNIT\n",
-        lambda: OrgUnit.objects.get(code="K-NEW").parent.code == "K-UNIT",
-    ),
-    "positions": (
-        "code,title,org_unit,weekly_hours,start_date\nK-P2,Runner,K-UNIT,20,2026-02-02\n",
-        lambda: Position.objects.get(code="K-P2").weekly_hours == Decimal("20"),
-    ),
-    "employees": (
-        "employee_number,first_name,last_name,org_unit,contract_hours,hire_date\nK-E2,Al,Bo,K-UNIT,30,2026-02-02\n",
-        lambda: Employee.objects.get(employee_number="K-E2").contract_hours == Decimal("30"),
-    ),
-    "contract_hours": (
-        "employee,valid_from,hours,note\nK-E1,2026-06-01,32,part time\n",
-        lambda: ContractHours.objects.filter(employee__employee_number="K-E1", hours=32).exists(),
-    ),
-    "ledger_entries": (
-        LEDGER + "K-E1,extra_availability,2026-03-02,2026-03-06,4,\n",
-        lambda: LedgerEntry.objects.filter(employee__employee_number="K-E1").exists(),
-    ),
-    "coverage_requirements": (
-        "position,start_date,end_date,required_hours\nK-P1,2026-03-02,2026-03-29,80\n",
-        lambda: CoverageRequirement.objects.get(position__code="K-P1").required_hours == 80,
-    ),
-    "tags": (
-        "code,label,category\nk-new,New,skill\n",
-        lambda: TagCatalog.objects.filter(code="k-new").exists(),
-    ),
-    "employee_tags": (
-        "employee,tag,level,valid_from\nK-E1,k-tag,3,2026-01-05\n",
-        lambda: EmployeeTag.objects.get(employee__employee_number="K-E1").level == 3,
-    ),
-    "position_tags": (
-        "position,tag,requirement,min_level\nK-P1,k-tag,preferred,2\n",
-        lambda: PositionTag.objects.get(position__code="K-P1").requirement == "preferred",
-    ),
-    "assignments": (
-        "employee,position,start_date,end_date,weekly_hours\nK-E1,K-P1,2026-03-02,2026-05-31,20\n",
-        lambda: Assignment.objects.get(employee__employee_number="K-E1").state == "proposed",
-    ),
-}
 
 
 def test_every_kind_is_covered_here():
