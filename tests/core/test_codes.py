@@ -4,6 +4,7 @@ sets a code the enum does not list."""
 from __future__ import annotations
 
 import ast
+import functools
 import importlib
 import logging
 from pathlib import Path
@@ -62,7 +63,8 @@ def _is_not_an_error(callee: Any) -> bool:
     )
 
 
-def _code_sites() -> list[tuple[str, ast.expr]]:
+@functools.cache  # the source does not change during a run: one sweep for all the tests
+def _code_sites() -> tuple[tuple[str, ast.expr], ...]:
     """(place, expression) of every code an error raised in apps/ is given."""
     sites: list[tuple[str, ast.expr]] = []
     for path, name in _modules():
@@ -83,7 +85,7 @@ def _code_sites() -> list[tuple[str, ast.expr]]:
                         for t in statement.targets
                     ):
                         sites.append((place, statement.value))
-    return sites
+    return tuple(sites)
 
 
 def _literal(expression: ast.expr) -> str | None:

@@ -4,8 +4,10 @@ done once per user and key; a retry replays the first answer without a second wr
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,12 +26,15 @@ from tests.assignments.conftest import World, problem, row_counts
 from tests.concurrency import race
 from tests.conftest import bearer, cookie_login, csrf_header
 from tests.factories.assignments import MONDAY
+from tests.security.conftest import World as SecurityWorld
 from tests.security.conftest import (
     api_schema,
-    build_world,
+    content_type_of,
     database_fingerprint,
+    fresh_copy,
     target_pk,
     valid_payload,
+    world_in_a_transaction,
     write_endpoints,
 )
 
@@ -61,8 +66,8 @@ def payload(world: World, **kw: Any) -> dict[str, Any]:
 def post(client: APIClient, body: Any, key: str | None = KEY, url: str = URL, **extra: Any):
     if key is not None:
         extra["HTTP_IDEMPOTENCY_KEY"] = key
-    if isinstance(body, bytes):  # a file upload (the iCalendar import)
-        return client.post(url, body, content_type="text/calendar", **extra)
+    if isinstance(body, bytes):  # a file upload (an import's form, the iCalendar import)
+        return client.post(url, body, content_type=content_type_of(body), **extra)
     return client.post(url, body, format="json", **extra)
 
 
@@ -416,31 +421,53 @@ def test_the_sweep_finds_the_posts():
     assert {"users/{pk}/deactivate/", "hours-ledger/{pk}/reverse/", "auth/login/"} <= routes
 
 
-@pytest.mark.parametrize("endpoint", POSTS, ids=lambda endpoint: endpoint.route)
-def test_every_post_is_keyed_and_replays_without_a_second_write(endpoint):
-    """Every POST of the URL conf, with the body that succeeds for an HR admin, sent twice
-    with one key: the second answer is the first, and the database is as the first left it.
-    The auth endpoints (no authenticators, so no user) ignore the key and store nothing."""
-    world = build_world()
-    client = world.client("admin")
-    url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
-    body = valid_payload(world, endpoint.route, "POST")
+@pytest.fixture(scope="class")
+def security_world(django_db_setup, django_db_blocker) -> Iterator[SecurityWorld]:
+    """The security suites' World for a whole class: built once in a transaction rolled back
+    after the class's last test (the transactional tests above must not run inside it)."""
+    disable = functools.partial(BusinessRule.objects.update, enabled=False)
+    with world_in_a_transaction(django_db_blocker, before=disable) as built:
+        yield built
 
-    first = post(client, body, url=url)
-    after_first = database_fingerprint()
-    second = post(client, body, url=url)
 
-    if not idempotency.keyed(endpoint.view):
-        assert endpoint.route.startswith("auth/"), "only the auth endpoints take no key"
-        assert not replayed(second)
-        assert not IdempotencyKey.objects.exists()
-        return
-    assert 200 <= first.status_code < 300, first.content
-    assert not replayed(first)
-    assert (second.status_code, second.content) == (first.status_code, first.content)
-    assert replayed(second)
-    assert database_fingerprint() == after_first
-    assert IdempotencyKey.objects.get().request == f"POST {url}"
+class TestEveryPost:
+    """The sweep shares one World (`security_world`); each test runs in a savepoint of its
+    transaction, so each POST meets the world as built."""
+
+    @pytest.fixture(autouse=True)
+    def _no_default_rules(self, db) -> None:
+        """Overrides the module's: the default rules are disabled before the World is seeded
+        (above), and the World's own rule stays enabled, as when each test built its World."""
+
+    @pytest.fixture
+    def sweep_world(self, db, security_world) -> SecurityWorld:
+        return fresh_copy(security_world)
+
+    @pytest.mark.parametrize("endpoint", POSTS, ids=lambda endpoint: endpoint.route)
+    def test_every_post_is_keyed_and_replays_without_a_second_write(self, endpoint, sweep_world):
+        """Every POST of the URL conf, with the body that succeeds for an HR admin, sent twice
+        with one key: the second answer is the first, and the database is as the first left it.
+        The auth endpoints (no authenticators, so no user) ignore the key and store nothing."""
+        world = sweep_world
+        client = world.client("admin")
+        url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
+        body = valid_payload(world, endpoint.route, "POST")
+
+        first = post(client, body, url=url)
+        after_first = database_fingerprint()
+        second = post(client, body, url=url)
+
+        if not idempotency.keyed(endpoint.view):
+            assert endpoint.route.startswith("auth/"), "only the auth endpoints take no key"
+            assert not replayed(second)
+            assert not IdempotencyKey.objects.exists()
+            return
+        assert 200 <= first.status_code < 300, first.content
+        assert not replayed(first)
+        assert (second.status_code, second.content) == (first.status_code, first.content)
+        assert replayed(second)
+        assert database_fingerprint() == after_first
+        assert IdempotencyKey.objects.get().request == f"POST {url}"
 
 
 def test_the_schema_documents_the_header_on_every_keyed_post():

@@ -6,6 +6,7 @@ text/csv is a string, and a plain list answers JSON only."""
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import shutil
@@ -90,7 +91,10 @@ def test_make_schema_is_the_command_above():
 # --- CSV is text, JSON is the schema ---------------------------------------------------------
 
 
+@functools.cache
 def _schema() -> dict[str, Any]:
+    """The served schema, parsed: fetched by the first test that asks, then shared (the tests
+    below only read it; the two above fetch their own)."""
     return yaml.safe_load(served_schema())
 
 
@@ -101,8 +105,8 @@ def _ok_content(schema: dict[str, Any], path: str) -> dict[str, Any]:
 def test_a_plain_list_answers_json_only():
     schema = _schema()
     for path, component in (
-        ("/api/v1/employees/", "PaginatedEmployeeList"),
-        ("/api/v1/positions/", "PaginatedPositionList"),
+        ("/api/v1/users/", "PaginatedUserList"),
+        ("/api/v1/business-rules/", "PaginatedBusinessRuleList"),
     ):
         content = _ok_content(schema, path)
         assert set(content) == {"application/json"}, (path, set(content))
@@ -112,6 +116,22 @@ def test_a_plain_list_answers_json_only():
         envelope = schema["components"]["schemas"][component]
         assert envelope["type"] == "object"
         assert envelope["properties"]["results"]["type"] == "array"
+
+
+def test_an_importable_list_is_the_json_envelope_or_its_import_csv():
+    """A list whose resource can be imported also answers ?format=csv (apps/imports/exports.py):
+    the envelope as JSON, the rows unpaginated as text."""
+    schema = _schema()
+    for path, component in (
+        ("/api/v1/employees/", "PaginatedEmployeeList"),
+        ("/api/v1/positions/", "PaginatedPositionList"),
+    ):
+        content = _ok_content(schema, path)
+        assert set(content) == {"application/json", "text/csv"}, (path, set(content))
+        assert content["application/json"]["schema"] == {
+            "$ref": f"#/components/schemas/{component}"
+        }
+        assert content["text/csv"]["schema"]["type"] == "string"
 
 
 @pytest.mark.parametrize(

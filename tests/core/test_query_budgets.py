@@ -6,9 +6,13 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
+from apps.imports import engine as import_engine
+from apps.imports import services as import_services
+from apps.imports.models import Import
 from config.api import router
+from tests.conftest import shared_rows
 
 pytestmark = pytest.mark.django_db
 BUDGET = 5
@@ -19,11 +23,35 @@ REPORTS = [
 ]
 
 
+# The database cache would add throttle queries to every request; production uses Redis.
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+def _seed() -> None:
+    with override_settings(CACHES=LOCMEM):
+        call_command("seed_demo", employees=130, positions=40, org_units=8, stdout=None)
+        # An import checked row by row: imports/, its detail and its rows/.
+        upload = import_services.import_create(
+            kind="tags",
+            filename="tags.csv",
+            content=b"code,label,category\n"
+            + b"".join(f"qb-{i},Tag {i},skill\n".encode() for i in range(120)),
+            user=None,
+        )
+        import_engine.validate(upload)
+
+
+@pytest.fixture(scope="module")
+def _seeded_once(django_db_setup, django_db_blocker):
+    """The demo organisation, seeded once for the module (about a second a test) and rolled
+    back after it; each test reads it in a savepoint of its transaction."""
+    with shared_rows(django_db_blocker, _seed):
+        yield
+
+
 @pytest.fixture
-def seeded(settings):
-    # The database cache would add throttle queries to every request; production uses Redis.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    call_command("seed_demo", employees=130, positions=40, org_units=8, stdout=None)
+def seeded(db, _seeded_once, settings):
+    settings.CACHES = LOCMEM
 
 
 def count(client, url: str) -> tuple[int, int]:
@@ -62,6 +90,15 @@ def test_history_within_budget(prefix, seeded, as_admin):
     small, _ = count(as_admin, f"/api/v1/{prefix}/{first}/history/?page_size=1")
     large, _ = count(as_admin, f"/api/v1/{prefix}/{first}/history/?page_size=100")
     assert small == large <= BUDGET
+
+
+def test_import_rows_within_budget(seeded, as_admin):
+    upload = Import.objects.get(filename="tags.csv")
+    url = f"/api/v1/imports/{upload.pk}/rows/"
+    small, _ = count(as_admin, f"{url}?page_size=1")
+    large, response = count(as_admin, f"{url}?page_size=100")
+    assert len(response.json()["results"]) == 100
+    assert small == large <= BUDGET, (small, large)
 
 
 def test_candidates_within_budget(seeded, as_admin):

@@ -8,18 +8,22 @@ caching themselves see the project's own settings.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
@@ -30,11 +34,15 @@ from apps.business_rules.models import BusinessRule
 from apps.calendars.models import CalendarDay, WorkCalendar
 from apps.demand.models import CoverageRequirement
 from apps.fsm.services import transition_apply
+from apps.imports import engine as import_engine
+from apps.imports import services as import_services
+from apps.imports.models import Import
 from apps.offer.models import LedgerEntry
 from apps.offer.services import ledger_entry_create
 from apps.org.models import Employee, OrgUnit, Position
 from apps.tags.models import EmployeeTag, PositionTag, TagCatalog, TagChangeLog
 from apps.users.models import Role, User
+from tests.conftest import shared_rows
 from tests.factories.org import make_employee, make_position, make_unit
 from tests.factories.tags import give_tag, make_tag, need_tag
 from tests.factories.users import PASSWORD, UserFactory
@@ -103,6 +111,7 @@ class World:
     spare_user: User
     calendar: WorkCalendar
     calendar_day: CalendarDay
+    upload: Import  # a validated import of one tag, by the admin
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -199,7 +208,12 @@ def build_world() -> World:
     calendar_day = CalendarDay.objects.create(
         calendar=calendar, date=MONDAY + dt.timedelta(days=2), hours=Decimal("0"), name="Seed"
     )
+    upload = import_services.import_create(
+        kind="tags", filename="tags.csv", content=IMPORTED_TAGS, user=admin
+    )
+    upload = import_engine.validate(upload)
     return World(
+        upload=upload,
         calendar=calendar,
         calendar_day=calendar_day,
         users=users,
@@ -222,9 +236,45 @@ def build_world() -> World:
     )
 
 
+def world_in_a_transaction(
+    django_db_blocker: Any, before: Callable[[], object] | None = None
+) -> AbstractContextManager[World]:
+    """A World built once and rolled back when the block ends (tests/conftest.py's
+    `shared_rows`: each test meanwhile in a savepoint of its transaction); `before` runs first,
+    in the same transaction."""
+
+    def build() -> World:
+        if before is not None:
+            before()
+        return build_world()
+
+    return shared_rows(django_db_blocker, build)
+
+
+@pytest.fixture(scope="module")
+def _module_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The World of one test module, built once (about 0.1 s saved per test of the sweeps)."""
+    with world_in_a_transaction(django_db_blocker) as built:
+        yield built
+
+
+def fresh_copy(built: World) -> World:
+    """The test's own copy of the shared world's objects (its rows are rolled back after each
+    test, its in-memory instances are copied so that no test sees another's refresh_from_db;
+    tokens are made per test, so none outlives its lifetime in a long run)."""
+    copied = copy.deepcopy(built)
+    copied.tokens = {}
+    return copied
+
+
 @pytest.fixture
-def world(db, fast_cache) -> World:
-    return build_world()
+def world(request, db, fast_cache, _module_world) -> World:
+    marker = request.node.get_closest_marker("django_db")
+    assert not (marker and marker.kwargs.get("transaction")), (
+        "the shared World lives in an open transaction: a transaction=True test builds its own "
+        "(build_world())"
+    )
+    return fresh_copy(_module_world)
 
 
 # --- "nothing was written" -----------------------------------------------------------------------
@@ -295,7 +345,9 @@ class Endpoint:
         return self.route.split("/", 1)[0]
 
     def url(self, pk: Any = None) -> str:
-        return API_PREFIX + self.route.replace("{pk}", str(pk))
+        # A route's other parameters: the import kind and file format of templates/exports.
+        route = self.route.replace("{kind}", "tags").replace("{fmt}", "csv")
+        return API_PREFIX + route.replace("{pk}", str(pk))
 
 
 _GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")  # a regex route's named group: (?P<pk>[^/.]+)
@@ -386,9 +438,33 @@ def target_pk(world: World, endpoint: Endpoint) -> Any:
         "tag-changes": world.tag_change.pk,
         "calendars": world.calendar.pk,
         "calendar-days": world.calendar_day.pk,
+        "imports": world.upload.pk,
     }
     assert endpoint.basename in targets, f"seed a target for {endpoint.route} in the World"
     return targets[endpoint.basename]
+
+
+IMPORTED_TAGS = b"code,label,category\nsec-imported,Imported,skill\n"
+
+
+class Upload(bytes):
+    """A multipart/form-data body (an import's file): bytes that know their content type, so
+    the sweeps send it as a browser form would."""
+
+    content_type = MULTIPART_CONTENT
+
+    @classmethod
+    def of(cls, fields: dict[str, Any]) -> Upload:
+        files = {
+            name: SimpleUploadedFile(value[0], value[1]) if isinstance(value, tuple) else value
+            for name, value in fields.items()
+        }
+        return cls(encode_multipart(BOUNDARY, files))
+
+
+def content_type_of(body: bytes) -> str:
+    """The content type a raw body is sent with: an upload's, else an iCalendar file's."""
+    return getattr(body, "content_type", "text/calendar")
 
 
 def _iso(day: dt.date) -> str:
@@ -613,6 +689,10 @@ def valid_payload(world: World, route: str, method: str) -> Any:
             "kind": "half_day",
         },
         ("calendar-days/{pk}/", "PATCH"): lambda: {"name": "Renamed"},
+        ("imports/", "POST"): lambda: Upload.of(
+            {"kind": "tags", "file": ("more-tags.csv", b"code,label,category\nsec-up,Up,skill\n")}
+        ),
+        ("imports/{pk}/commit/", "POST"): lambda: {"partial": False},
     }
     make = bodies.get((route, method))
     return make() if make is not None else None

@@ -27,6 +27,7 @@ from tests.security.conftest import (
     api_endpoints,
     assert_problem,
     changed_tables,
+    content_type_of,
     database_fingerprint,
     target_pk,
     valid_payload,
@@ -40,7 +41,8 @@ HIDE = "hidden"  # 200, a list (or report) without the target object; nothing wr
 NEW = "created"  # 201, rows written
 UPD = "changed"  # 200, rows written
 DEL = "deleted"  # 204, rows written
-WRITES = {NEW: 201, UPD: 200, DEL: 204}
+QUEUED = "queued"  # 202, rows written (the work is queued: an import's dry run or commit)
+WRITES = {NEW: 201, UPD: 200, DEL: 204, QUEUED: 202}
 
 # fmt: off
 # Columns: anonymous, admin, manager_in (the target is in scope), manager_out (it is not),
@@ -164,6 +166,18 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("calendars/{pk}/holidays/", "POST"):           (401, NEW, 403, 403, 403, 403, 403),
     ("calendars/{pk}/ics/", "GET"):                 (401, 200, 200, 200, 200, 200, 200),
     ("calendars/{pk}/ics/", "POST"):                (401, UPD, 403, 403, 403, 403, 403),
+    # Imports: HR admins import every kind; managers the kinds they may write (the matrix's
+    # file is tags: refused), and see only their own imports (this one is the admin's);
+    # auditors read every import; employees have none. Templates and kinds are for importers.
+    ("imports/", "GET"):                            (401, LIST, HIDE, HIDE, LIST, 403, 403),
+    ("imports/", "POST"):                           (401, QUEUED, 403, 403, 403, 403, 403),
+    ("imports/{pk}/", "GET"):                       (401, 200, 404, 404, 200, 403, 403),
+    ("imports/{pk}/rows/", "GET"):                  (401, 200, 404, 404, 200, 403, 403),
+    ("imports/{pk}/errors.csv/", "GET"):            (401, 200, 404, 404, 200, 403, 403),
+    ("imports/{pk}/commit/", "POST"):               (401, QUEUED, 404, 404, 403, 403, 403),
+    ("imports/kinds/", "GET"):                      (401, 200, 200, 200, 200, 403, 403),
+    ("imports/templates/{kind}.{fmt}/", "GET"):     (401, 200, 200, 200, 200, 403, 403),
+    ("imports/exports/{kind}.csv/", "GET"):         (401, 200, 200, 200, 200, 403, 403),
     ("calendar-days/", "GET"):                      (401, LIST, LIST, LIST, LIST, LIST, LIST),
     ("calendar-days/", "POST"):                     (401, NEW, 403, 403, 403, 403, 403),
     ("calendar-days/{pk}/", "GET"):                 (401, 200, 200, 200, 200, 200, 200),
@@ -200,8 +214,8 @@ def _client(world: World, role: str, route: str) -> APIClient:
 
 
 def _request(client: APIClient, url: str, method: str, body: Any) -> Any:
-    if isinstance(body, bytes):  # a file upload (the iCalendar import)
-        return client.generic(method, url, data=body, content_type="text/calendar")
+    if isinstance(body, bytes):  # a file upload (an import's form, the iCalendar import)
+        return client.generic(method, url, data=body, content_type=content_type_of(body))
     return client.generic(
         method,
         url,

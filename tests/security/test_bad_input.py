@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.db import transaction
+from django.test.client import MULTIPART_CONTENT
 from rest_framework.test import APIClient
 
 from apps.audit_log.models import AuditEntry
 from apps.tags.models import TagCatalog
 from tests.security.conftest import (
     Endpoint,
+    Upload,
     World,
     api_endpoints,
     api_schema,
@@ -107,6 +109,50 @@ def ics_corpus() -> list[Bad]:
         Bad("JSON", b'{"a": 1}', JSON, status=415),
         Bad("form data", b"a=1", "application/x-www-form-urlencoded", status=415),
         Bad("body over MAX_REQUEST_BYTES", b"BEGIN:VCALENDAR\r\n" + b"x" * big, ICS, status=413),
+    ]
+
+
+def upload_corpus() -> list[Bad]:
+    """The hostile variants of an import's upload (imports/: a multipart form)."""
+
+    def form(kind: str = "tags", content: bytes | None = None, **extra: str) -> Upload:
+        fields: dict[str, Any] = {"kind": kind, **extra}
+        if content is not None:
+            fields["file"] = ("t.csv", content)
+        return Upload.of(fields)
+
+    good = b"code,label,category\nsec-bad,Bad,skill\n"
+    return [
+        Bad("no file", form(), MULTIPART_CONTENT, field="file"),
+        Bad("an unknown kind", form("payroll", good), MULTIPART_CONTENT, field="kind"),
+        Bad("an unknown field", form(content=good, mode="partial"), MULTIPART_CONTENT),
+        Bad(
+            "not UTF-8",
+            form(content="code,label,category\nx,Fête,skill\n".encode("latin-1")),
+            MULTIPART_CONTENT,
+            code="invalid_encoding",
+        ),
+        Bad(
+            "unknown columns",
+            form(content=b"code,nickname\nx,y\n"),
+            MULTIPART_CONTENT,
+            code="unknown_columns",
+        ),
+        Bad(
+            "a header alone",
+            form(content=b"code,label,category\n"),
+            MULTIPART_CONTENT,
+            code="empty_file",
+        ),
+        Bad("an empty file", form(content=b""), MULTIPART_CONTENT, code="empty_file"),
+        Bad(
+            "a damaged workbook",
+            form(content=b"PK\x03\x04 nothing"),
+            MULTIPART_CONTENT,
+            code="malformed_file",
+        ),
+        Bad("JSON", b'{"kind": "tags"}', JSON, status=415),
+        Bad("form data", b"kind=tags", "application/x-www-form-urlencoded", status=415),
     ]
 
 
@@ -255,6 +301,8 @@ WRITES = [pytest.param(e, m, id=f"{m} {e.route}") for e, m in write_endpoints()]
 def test_hostile_bodies_are_refused_and_write_nothing(endpoint, method, world):
     if endpoint.route.endswith("/ics/"):
         cases = ics_corpus()
+    elif endpoint.route == "imports/":
+        cases = upload_corpus()
     else:
         cases = corpus(valid_payload(world, endpoint.route, method))
     problems = [p for bad in cases if (p := _check(world, endpoint, method, bad)) is not None]

@@ -13,13 +13,14 @@ from django.db import transaction
 
 from tests.security.conftest import (
     api_endpoints,
-    build_world,
+    content_type_of,
     database_fingerprint,
     target_pk,
     valid_payload,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_cache")]
+# `world`: one World per module (tests/security/conftest.py), each test in a savepoint of it.
 
 READS = [
     pytest.param(e, id=e.route)
@@ -29,12 +30,11 @@ READS = [
 
 
 @pytest.mark.parametrize("endpoint", READS)
-def test_head_answers_as_get_and_writes_nothing(endpoint):
-    world = build_world()
+def test_head_answers_as_get_and_writes_nothing(endpoint, world):
     url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
     post_body = valid_payload(world, endpoint.route, "POST") if "POST" in endpoint.methods else None
     if isinstance(post_body, bytes):
-        body, content_type = post_body, "text/calendar"
+        body, content_type = post_body, content_type_of(post_body)
     else:
         body, content_type = json.dumps(post_body or {}).encode(), "application/json"
     for role in ("employee_self", "manager_in", "admin"):

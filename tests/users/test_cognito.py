@@ -80,7 +80,8 @@ def jwks_server(rsa_key: rsa.RSAPrivateKey) -> Iterator[JWKSServer]:
     """The JWKS of the test pool, served in a thread for the length of one test."""
     server = JWKSServer()
     server.keys = [_public_jwk(rsa_key, KID)]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.5 s by default, at every test's end.
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
     thread.start()
     yield server
     server.shutdown()
