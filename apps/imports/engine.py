@@ -62,6 +62,11 @@ Progress = Callable[[int, int], None]
 # --- the header ----------------------------------------------------------------------------------
 
 
+# The columns an errors.csv adds (the row's number, its errors): a mended errors.csv is imported
+# as it is, these read as nothing.
+IGNORED_COLUMNS = ("row", "errors")
+
+
 def check_header(kind: Kind, header: list[str]) -> None:
     """FileProblem for a header with unknown, repeated or missing columns."""
     repeated = sorted({c for c in header if header.count(c) > 1 and c})
@@ -71,14 +76,16 @@ def check_header(kind: Kind, header: list[str]) -> None:
             code=ErrorCode.DUPLICATE_COLUMNS,
             columns=repeated,
         )
-    unknown = [c for c in header if c not in kind.columns]
+    unknown = [c for c in header if c not in kind.columns and c not in IGNORED_COLUMNS]
     if unknown:
-        shown = ", ".join(repr(c) if c else "(an empty name)" for c in unknown)
+        shown = ", ".join(repr(c[:40]) if c else "(an empty name)" for c in unknown[:20])
+        if len(unknown) > 20:
+            shown += f" and {len(unknown) - 20} more"
         raise FileProblem(
             f"Unknown columns for {kind.name}: {shown}. The columns are: "
             f"{', '.join(kind.columns)} (GET imports/templates/{kind.name}.csv).",
             code=ErrorCode.UNKNOWN_COLUMNS,
-            columns=unknown,
+            columns=[c[:40] for c in unknown[:100]],
             valid=list(kind.columns),
         )
     missing = [c for c in kind.required if c not in header]
@@ -235,7 +242,12 @@ def _rows_of(
                 }
             )
         padded = cells[:width] + [""] * (width - len(cells))
-        yield number, dict(zip(table.header, padded, strict=True)), errors
+        values = {
+            column: cell
+            for column, cell in zip(table.header, padded, strict=True)
+            if column not in IGNORED_COLUMNS
+        }
+        yield number, values, errors
 
 
 def file_pieces(upload_id: int) -> Iterator[bytes]:

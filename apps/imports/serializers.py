@@ -77,6 +77,7 @@ class ImportRowSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
 
 class ImportRowQuerySerializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]
     status = serializers.ChoiceField(choices=RowAction.values, required=False)
+    format = serializers.ChoiceField(choices=["json"], required=False)  # the renderer's
     page = serializers.IntegerField(required=False)
     page_size = serializers.IntegerField(required=False)
 

@@ -190,3 +190,25 @@ def test_a_partial_commit_skips_a_row_the_service_refuses(as_admin, units):
     done = commit(as_admin, checked["id"], partial=True)
     assert (done["state"], done["created"], done["errors"]) == ("committed", 1, 1)
     assert list(Employee.objects.values_list("employee_number", flat=True)) == ["E1"]
+
+
+def test_the_errors_csv_mended_is_imported_as_it_is(as_admin, units):
+    """Download the rows in error, mend them in a spreadsheet, upload that file: its `row` and
+    `errors` columns are read as nothing."""
+    checked = dry_run(as_admin, "employees", HEADER + "E1,Ann,Archer,,NOWHERE,40,2026-01-05\n")
+    csv = as_admin.get(f"/api/v1/imports/{checked['id']}/errors.csv")
+    mended = b"".join(csv.streaming_content).decode().replace("NOWHERE", "WARD-A")
+    again = dry_run(as_admin, "employees", mended)
+    assert (again["created"], again["errors"]) == (1, 0)
+    assert "errors" not in rows(as_admin, again["id"])[0]["values"]
+    assert as_admin.get(f"/api/v1/imports/{again['id']}/rows/?format=json").status_code == 200
+
+
+def test_a_header_of_thousands_of_unknown_columns_gets_a_short_answer(as_admin):
+    header = ",".join(f"col{i}" for i in range(5000))
+    response = upload(as_admin, "employees", header + "\n" + "x," * 4999 + "x\n")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "unknown_columns"
+    assert "and 4980 more" in body["detail"]
+    assert len(response.content) < 10_000
