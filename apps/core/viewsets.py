@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -108,7 +109,9 @@ class ServiceModelViewSet(
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Any:
         export = csv_export_of(type(self))
         if export is not None and getattr(request.accepted_renderer, "format", "") == "csv":
-            # Every row the filters keep, unpaginated, streamed in flat memory.
+            # Every row the filters keep, unpaginated, streamed in flat memory; the paging
+            # parameters are ignored, but refused as on a page when they are malformed.
+            self._check_paging(request)
             kept = self.filter_queryset(self.get_queryset())
             response = StreamingHttpResponse(
                 csv_stream(export, kept), content_type="text/csv; charset=utf-8"
@@ -123,6 +126,15 @@ class ServiceModelViewSet(
         page: list[Any] | None = self.paginate_queryset(rows)  # type: ignore[arg-type]
         assert page is not None, "the fast list path needs a paginator"
         return self.get_paginated_response(mapper.rows(page))
+
+    def _check_paging(self, request: Request) -> None:
+        paginator: Any = self.paginator
+        if paginator is None:  # pragma: no cover - every list has one
+            return
+        paginator.get_page_size(request)
+        page = request.query_params.get(getattr(paginator, "page_query_param", "page"), "")
+        if page and page != "last" and not (page.isdigit() and int(page) >= 1):
+            raise NotFound("Invalid page.")
 
     def get_serializer_class(self) -> type:
         if self.action in ("create", "update", "partial_update"):

@@ -187,3 +187,15 @@ def test_an_export_neutralises_formulas_and_an_import_reads_them_back(as_admin, 
 def test_list_filters_apply_to_the_export(as_admin, world):
     _, table = _read(_export(as_admin, "/api/v1/positions/?format=csv&search=Porter"))
     assert [r["code"] for r in table] == ["RT-P2"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("page_size=true", 400), ("page_size=0", 400), ("page=abc", 404), ("page=0", 404)],
+)
+def test_an_export_refuses_malformed_paging_as_a_page_does(as_admin, world, query, status):
+    """The export ignores paging, but a malformed value is the same mistake as on a page."""
+    response = as_admin.get(f"/api/v1/hours-ledger/?format=csv&{query}")
+    assert response.status_code == status
+    assert response["Content-Type"] == "application/problem+json"
+    assert as_admin.get(f"/api/v1/hours-ledger/?{query}").status_code == status
