@@ -39,11 +39,13 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
 from typing import IO, Any, TypeVar, cast
 
+from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler as DjangoASGIHandler
@@ -60,6 +62,37 @@ STREAM_BATCH = 64
 # Never queued behind the requests of the ASGI_THREADS threads: answered on the event loop
 # (no I/O at all), or on a probe thread of their own.
 INLINE_PATHS = frozenset({"/healthz"})
+
+
+class BodyTooLarge(Exception):
+    """The request body goes past MAX_UPLOAD_BYTES, the largest any endpoint takes."""
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+def _too_large(limit: int) -> HttpResponseBase:
+    """413 as a problem document, answered before the body is read (so it needs no request)."""
+    from django.http import JsonResponse
+
+    from apps.core.codes import ErrorCode
+    from apps.core.exceptions import PROBLEM_CONTENT_TYPE, problem
+
+    detail = f"The request body is larger than {limit:,} bytes, the most any endpoint takes."
+    return JsonResponse(
+        problem(413, ErrorCode.PAYLOAD_TOO_LARGE, detail, limit=limit),
+        status=413,
+        content_type=PROBLEM_CONTENT_TYPE,
+    )
+
+
 PROBE_PATHS = frozenset({"/readyz"})
 
 
@@ -123,9 +156,17 @@ class ASGIHandler(DjangoASGIHandler):
     ) -> None:
         """Django's `handle()`, with the synchronous part in one call on `executor` (None: on
         the event loop, for a view that does no I/O)."""
+        limit = getattr(settings, "MAX_UPLOAD_BYTES", None)
+        declared = _content_length(scope)
+        if limit is not None and declared is not None and declared > limit:
+            await self.send_response(_too_large(limit), send)  # before a byte is read
+            return
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:
+            return
+        except BodyTooLarge:
+            await self.send_response(_too_large(limit or 0), send)
             return
         set_script_prefix(get_script_prefix(scope))
         if executor is None:
@@ -150,6 +191,30 @@ class ASGIHandler(DjangoASGIHandler):
                 await thread.run(response.close)
         finally:
             body_file.close()
+
+    async def read_body(self, receive: Receive) -> IO[bytes]:
+        """Django's, but a body past MAX_UPLOAD_BYTES (one sent without a Content-Length, or
+        longer than it said) is not spooled to the end: BodyTooLarge."""
+        limit = getattr(settings, "MAX_UPLOAD_BYTES", None)
+        body_file = tempfile.SpooledTemporaryFile(  # noqa: SIM115 - returned open
+            max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b"
+        )
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                body_file.close()
+                raise RequestAborted()
+            if "body" in message:
+                size += len(message["body"])
+                if limit is not None and size > limit:
+                    body_file.close()
+                    raise BodyTooLarge
+                body_file.write(message["body"])
+            if not message.get("more_body", False):
+                break
+        body_file.seek(0)
+        return body_file
 
     def respond(self, scope: Scope, body_file: IO[bytes]) -> HttpResponseBase:
         """On the request's thread: the response, already closed unless it is streamed."""

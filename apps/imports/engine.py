@@ -25,7 +25,9 @@ creates (references to rows above).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -42,7 +44,14 @@ from apps.core import request_id as request_ids
 from apps.core.capture import acting_as
 from apps.core.codes import ErrorCode
 from apps.core.exceptions import ProblemError
-from apps.imports.files import PIECE_BYTES, FileProblem, Table, check_text, read_table
+from apps.imports.files import (
+    MAX_ROWS,
+    PIECE_BYTES,
+    FileProblem,
+    Table,
+    check_text,
+    read_table,
+)
 from apps.imports.kinds import Checked, Key, Kind, Pending, flatten_errors, kind_for, row_serializer
 from apps.imports.models import (
     Import,
@@ -54,7 +63,7 @@ from apps.imports.models import (
 )
 
 CHUNK = 500
-MAX_ROWS = 200_000
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 Progress = Callable[[int, int], None]
 
@@ -107,9 +116,15 @@ def open_table(kind: Kind, content: bytes | Iterable[bytes], fmt: str) -> Table:
 
 def check_upload(kind: Kind, content: bytes, fmt: str) -> None:
     """What the upload itself answers with a 400: an unreadable file, a bad header, no rows.
-    (A CSV is read through here, so a wrong encoding anywhere in it is found at once.)"""
+    A CSV is read through here (its encoding and its quoting, anywhere in it, are found at
+    once); a workbook only to its first row (the worker reads the rest)."""
     if fmt == "csv":
         check_text(content)
+        if not sum(1 for _ in open_table(kind, content, fmt).rows):
+            raise FileProblem(
+                "The file has a header but no rows: nothing to import.", code=ErrorCode.EMPTY_FILE
+            )
+        return
     table = open_table(kind, content, fmt)
     if next(table.rows, None) is None:
         raise FileProblem(
@@ -131,6 +146,11 @@ class RowChecker:
         self.created_codes: set[str] = set()
         self.same_kind = [r for r in kind.refs if r.same_kind]
         self.serializer = row_serializer(kind, refs={})
+        self.date_columns = [
+            name
+            for name, f in self.serializer.fields.items()
+            if isinstance(f, serializers.DateField) and name in kind.columns
+        ]
 
     def chunk(
         self, rows: list[tuple[int, dict[str, str], list[dict[str, str]]]], *, dry_run: bool
@@ -138,6 +158,8 @@ class RowChecker:
         """Check (row number, values, read errors) rows; at commit the caller writes each
         row before the next one is checked (so a row sees those above it)."""
         values = [v for _, v, _ in rows]
+        for row_values in values:
+            self._iso_dates(row_values)
         refs = self.kind.lookups(self.user, values)
         for ref in self.same_kind:
             named = {v.get(ref.column, "").strip() for v in values} & self.created_codes
@@ -152,6 +174,19 @@ class RowChecker:
             yield checked
             if checked.action == RowAction.CREATE and dry_run:
                 self.remember(checked, None)
+
+    def _iso_dates(self, values: dict[str, str]) -> None:
+        """Dates as the serializer reads them, written back as YYYY-MM-DD: `20270405` and
+        `2027-04-05` are one day, so they are one key (an append-only ledger entry imported
+        twice in two spellings would be two entries). A cell the field refuses is left as it
+        is, for its row's error."""
+        for column in self.date_columns:
+            cell = values.get(column, "")
+            if cell and not ISO_DATE.match(cell):
+                with contextlib.suppress(serializers.ValidationError, AttributeError):
+                    values[column] = (
+                        self.serializer.fields[column].to_internal_value(cell).isoformat()
+                    )
 
     def remember(self, checked: Checked, created: Any) -> None:
         """A row was created (or, in a dry run, would be): rows below may name it."""

@@ -35,6 +35,9 @@ XLSX_MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 XLSX_MAX_RATIO = 100
 # A cell longer than this is a broken file, not data (csv's own default is 128 KiB).
 MAX_CELL_CHARS = 10_000
+# The most data rows an import takes, and the widest sheet read (no kind has a tenth of it).
+MAX_ROWS = 200_000
+MAX_COLUMNS = 1_000
 FORMATS = ("csv", "xlsx")
 _NEUTRALISED = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -222,17 +225,49 @@ def _xlsx_rows(pieces: Iterable[bytes]) -> Iterator[tuple[int, list[str]]]:
     except Exception as exc:  # openpyxl raises many kinds for a damaged workbook
         spool.close()
         raise FileProblem(
-            f"The .xlsx file cannot be read: {type(exc).__name__}.",
+            "The .xlsx file is damaged: it is a zip, but not a workbook a spreadsheet saved "
+            f"({type(exc).__name__}). Save it again from the spreadsheet, or as CSV.",
             code=ErrorCode.MALFORMED_FILE,
         ) from exc
     return _sheet_rows(workbook, spool)
 
 
 def _sheet_rows(workbook: Any, spool: Any) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows as text. Its stored dimension is ignored (a stale one would hide
+    rows); a sheet that goes on past MAX_ROWS rows (empty ones count: a single cell at row
+    200,000,000 would be walked to), a cell longer than MAX_CELL_CHARS, or XML that breaks
+    half-way is a FileProblem, as a CSV's would be."""
     try:
+        if not workbook.worksheets:
+            raise FileProblem("The .xlsx file has no sheet.", code=ErrorCode.MALFORMED_FILE)
         sheet = workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_xlsx_text(v) for v in values]
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        for number, values in enumerate(rows, start=1):
+            if number > MAX_ROWS + 1:
+                raise FileProblem(
+                    f"The sheet goes on past row {MAX_ROWS + 1:,} (empty rows count); an import "
+                    f"takes at most {MAX_ROWS:,} rows.",
+                    code=ErrorCode.TOO_MANY_ROWS,
+                )
+            cells = [_xlsx_text(v) for v in values]
+            for cell in cells:
+                if len(cell) > MAX_CELL_CHARS:
+                    raise FileProblem(
+                        f"Row {number} holds a cell of {len(cell):,} characters (at most "
+                        f"{MAX_CELL_CHARS:,}).",
+                        code=ErrorCode.MALFORMED_FILE,
+                        line=number,
+                    )
+            yield number, cells
+    except FileProblem:
+        raise
+    except Exception as exc:  # a sheet's XML is parsed as it is read: it may break anywhere
+        raise FileProblem(
+            "The .xlsx file is damaged: its first sheet cannot be read to the end "
+            f"({type(exc).__name__}). Save it again from the spreadsheet, or as CSV.",
+            code=ErrorCode.MALFORMED_FILE,
+        ) from exc
     finally:
         workbook.close()
         spool.close()

@@ -220,3 +220,116 @@ def test_a_retried_upload_over_the_json_limit_is_replayed_not_imported_twice(as_
     assert Import.objects.count() == 1
     run_jobs()
     assert Import.objects.get().rows_total == 1000
+
+
+def _patched_xlsx(sheet_xml: bytes) -> bytes:
+    """A workbook openpyxl wrote, with its first sheet's XML replaced."""
+    original = _xlsx(["code", "label", "category"], ["a", "A", "skill"])
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(original)) as source, zipfile.ZipFile(out, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = sheet_xml
+            target.writestr(item, data)
+    return out.getvalue()
+
+
+SHEET = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"%s<sheetData>"
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>code</t></is></c>'
+    b'<c r="B1" t="inlineStr"><is><t>label</t></is></c>'
+    b'<c r="C1" t="inlineStr"><is><t>category</t></is></c></row>'
+    b"%s</sheetData></worksheet>"
+)
+
+
+def _row(number: int, code: bytes, label: bytes = b"<is><t>L</t></is>") -> bytes:
+    return (
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c>'
+        b'<c r="B%d" t="inlineStr">%s</c>'
+        b'<c r="C%d" t="inlineStr"><is><t>skill</t></is></c></row>'
+    ) % (number, number, code, number, label, number)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        _row(2, b"a&#0;"),  # an XML character that may not be
+        b'<row r="2"><c r="A2" t="n"><v>abc</v></c></row>',  # a number that is none
+        b'<row r="2"><c r="A2" t="s"><v>999</v></c></row>',  # a shared string not there
+    ],
+    ids=["NUL entity", "bad number", "missing shared string"],
+)
+def test_a_workbook_broken_in_its_rows_is_a_400_at_upload(as_admin, broken):
+    content = _patched_xlsx(SHEET % (b"", broken))
+    refused(upload(as_admin, "tags", content, name="t.xlsx"), 400, "malformed_file")
+
+
+def test_a_workbook_the_worker_finds_broken_fails_once_with_a_clear_message(admin_user):
+    """What the upload's look at the first rows cannot see (here: an upload stored without its
+    check) fails the import with its reason, not an internal error after five retries."""
+    from apps.imports import engine
+    from apps.imports.models import ImportFile
+
+    rows_ = _row(2, b"a") + _row(3, b"c&#0;")
+    content = _patched_xlsx(SHEET % (b"", rows_))
+    stored = Import.objects.create(kind="tags", filename="t.xlsx", file_format="xlsx")
+    ImportFile.objects.create(upload=stored, content=content, size=len(content))
+    done = engine.validate(stored)
+    assert done.state == "failed"
+    assert "damaged" in done.error
+
+
+def test_a_stale_dimension_hides_no_row(as_admin):
+    rows_ = _row(2, b"a") + _row(3, b"b") + _row(4, b"c")
+    content = _patched_xlsx(SHEET % (b'<dimension ref="A1:C2"/>', rows_))
+    checked = dry_run(as_admin, "tags", content, name="t.xlsx")
+    assert (checked["rows_total"], checked["created"]) == (3, 3)
+
+
+def test_a_cell_far_down_the_sheet_is_refused_at_once(as_admin):
+    import time
+
+    started = time.monotonic()
+    content = _patched_xlsx(SHEET % (b"", _row(200_000_000, b"far")))
+    refused(upload(as_admin, "tags", content, name="t.xlsx"), 400, "too_many_rows")
+    assert time.monotonic() - started < 30
+
+
+def test_an_xlsx_cell_over_the_limit_is_refused(as_admin):
+    content = _patched_xlsx(SHEET % (b"", _row(2, b"a", b"<is><t>" + b"x" * 20_000 + b"</t></is>")))
+    refused(upload(as_admin, "tags", content, name="t.xlsx"), 400, "malformed_file")
+
+
+def test_an_unclosed_quote_far_down_a_csv_is_a_400_at_upload(as_admin):
+    content = (
+        "code,label,category\n" + "".join(f"c{i},L,skill\n" for i in range(3000)) + 'x,"L,skill\n'
+    )
+    refused(upload(as_admin, "tags", content), 400, "malformed_file")
+
+
+def test_one_day_in_two_spellings_is_one_key(as_admin, admin_user):
+    """`20270405` is read as 2027-04-05 (the API reads it so): the ledger entry imported again in
+    the other spelling is unchanged, and one file naming it both ways has a duplicate."""
+    unit = make_unit("U1")
+    from tests.factories.org import make_employee
+
+    make_employee(unit, employee_number="L1")
+    ledger = "employee,kind,start_date,end_date,hours_per_week,note\n"
+    first = dry_run(as_admin, "ledger_entries", ledger + "L1,leave,20270405,20270409,-8,x\n")
+    assert rows(as_admin, first["id"])[0]["values"]["start_date"] == "2027-04-05"
+    from tests.imports.conftest import commit
+
+    commit(as_admin, first["id"])
+    again = dry_run(as_admin, "ledger_entries", ledger + "L1,leave,2027-04-05,2027-04-09,-8,x\n")
+    assert (again["created"], again["unchanged"]) == (0, 1)
+    both = dry_run(
+        as_admin,
+        "ledger_entries",
+        ledger + "L1,leave,2027-05-03,2027-05-07,-8,y\nL1,leave,20270503,20270507,-8,y\n",
+    )
+    assert (both["created"], both["errors"]) == (1, 1)
+    assert rows(as_admin, both["id"], "error")[0]["errors"][0]["code"] == "duplicate_key"
