@@ -73,7 +73,7 @@ CHAOS_IMPORT = env CHAOS_IMPORT_ROWS=$${CHAOS_IMPORT_ROWS:-20000} $(PY) -m pytes
 
 FUZZ_EXAMPLES ?= 300
 FUZZ_RUN = env FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_RANDOM=1 $(PY) -m pytest tests/security/test_fuzz.py -q -p no:cacheprovider
-fuzz: install ## Schemathesis, every operation, FUZZ_EXAMPLES (300) examples each, random seed (throwaway DB)
+fuzz: install ## Schemathesis, every operation, FUZZ_EXAMPLES (300) examples each and a DEBUG pass of a third, random seed (throwaway DB)
 	@if [ -n "$$DATABASE_URL" ]; then $(FUZZ_RUN); \
 	else $(PY) -m config.devdb test -- $(FUZZ_RUN); fi
 
