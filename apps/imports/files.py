@@ -242,7 +242,9 @@ def _sheet_rows(workbook: Any, spool: Any) -> Iterator[tuple[int, list[str]]]:
             raise FileProblem("The .xlsx file has no sheet.", code=ErrorCode.MALFORMED_FILE)
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        # Read no further than one row past the limit: openpyxl stops at the first row stored
+        # beyond it (it would fill the rows of a gap one by one up to it).
+        rows = sheet.iter_rows(values_only=True, max_row=MAX_ROWS + 2)
         for number, values in enumerate(rows, start=1):
             if number > MAX_ROWS + 1:
                 raise FileProblem(
@@ -250,7 +252,7 @@ def _sheet_rows(workbook: Any, spool: Any) -> Iterator[tuple[int, list[str]]]:
                     f"takes at most {MAX_ROWS:,} rows.",
                     code=ErrorCode.TOO_MANY_ROWS,
                 )
-            cells = [_xlsx_text(v) for v in values]
+            cells = [_xlsx_text(v) for v in values[:MAX_COLUMNS]]
             for cell in cells:
                 if len(cell) > MAX_CELL_CHARS:
                     raise FileProblem(
