@@ -49,23 +49,47 @@ def shared_rows[T](django_db_blocker: Any, build: Callable[[], T]) -> Iterator[T
     after each test, so every test starts from the rows as built and none sees another's writes.
 
     Only for tests that are not transactional: transaction=True tests commit and flush, and need
-    the connection outside any transaction. pytest-django runs a session's non-transactional
-    tests first, so a module's or class's transaction is closed before any of those starts."""
+    the connection outside any transaction. pytest-django runs every non-transactional test
+    before the transactional ones, but a module's fixture is torn down only when the run leaves
+    the module: run on its own, a module's transactional tests would follow its other tests
+    inside the module's transaction. In a module that has transactional tests, share the rows
+    per class (tests/core/test_idempotency.py); `_no_shared_rows_under_transactional_tests`
+    fails such a test at once rather than at its flush."""
     with django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
+        _open_shared_rows.append(getattr(build, "__qualname__", repr(build)))
         try:
             built = build()
         except BaseException:
+            _open_shared_rows.pop()
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
             raise
     try:
         yield built
     finally:
+        _open_shared_rows.pop()
         with django_db_blocker.unblock():
             transaction.set_rollback(True)
             atomic.__exit__(None, None, None)
+
+
+_open_shared_rows: list[str] = []  # the builds whose transaction is open, innermost last
+
+
+@pytest.fixture(autouse=True)
+def _no_shared_rows_under_transactional_tests(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames
+    )
+    if transactional and _open_shared_rows:
+        pytest.fail(
+            f"a transactional test inside the open transaction of {_open_shared_rows[-1]}() "
+            "(tests/conftest.py's shared_rows): share those rows per class, not per module",
+            pytrace=False,
+        )
 
 
 # --- dead rows ---------------------------------------------------------------------------------
