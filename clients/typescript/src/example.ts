@@ -97,10 +97,14 @@ export async function downloadCoverageSummaryCsv(api: ApiClient, from: string, t
   return data;
 }
 
-// The contract itself: a plain list is JSON only; a report is JSON (the envelope) or CSV (text).
+// The contract itself: a plain list is JSON only; an importable list (employees) and a report
+// are JSON (the envelope) or CSV (text: the list in its import template's columns).
+type UsersContent = operations["users_list"]["responses"][200]["content"];
 type EmployeesContent = operations["employees_list"]["responses"][200]["content"];
 type SummaryContent = operations["coverage_summary_list"]["responses"][200]["content"];
-expectType<Equal<keyof EmployeesContent, "application/json">>();
+expectType<Equal<keyof UsersContent, "application/json">>();
+expectType<Equal<keyof EmployeesContent, "application/json" | "text/csv">>();
+expectType<Equal<EmployeesContent["text/csv"], string>>();
 expectType<Equal<SummaryContent["application/json"], Schemas["PaginatedSummaryRowList"]>>();
 expectType<Equal<SummaryContent["text/csv"], string>>();
 expectType<Equal<operations["employees_list"]["responses"][404]["content"]["application/problem+json"], Problem>>();
