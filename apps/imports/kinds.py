@@ -188,9 +188,19 @@ class Kind:
             }
         return found
 
+    # Of several rows with one key, the last in this order is the one matched.
+    existing_order: ClassVar[tuple[str, ...]] = ()
+
     def existing(self, keys: list[Key]) -> dict[Key, Any]:
-        """The rows already there for these keys (one query)."""
-        raise NotImplementedError
+        """The rows already there for these keys (one query): those whose first key column is
+        one of the keys', keyed by what their export row gives."""
+        first = self.key[0]
+        ref = next((r for r in self.refs if r.column == first), None)
+        lookup = f"{first}__{ref.by}" if ref else first
+        rows = self.export_queryset(
+            self.model._default_manager.filter(**{f"{lookup}__in": {k[0] for k in keys}})
+        ).order_by(*self.existing_order)
+        return {self.key_of(self.export_row(row)): row for row in rows}
 
     # --- writing rows --------------------------------------------------------------------------
 
@@ -222,8 +232,8 @@ class Kind:
     # --- exporting rows ------------------------------------------------------------------------
 
     def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        """The list endpoint's rows with what `export_row` reads (no query per row)."""
-        return queryset
+        """`queryset` with the rows its references name (`export_row` reads their codes)."""
+        return queryset.select_related(*(r.column for r in self.refs))
 
     def export_row(self, instance: Any) -> dict[str, str]:
         row = {}
@@ -241,13 +251,6 @@ class _ByCode(Kind):
 
     key = ("code",)
 
-    def existing(self, keys: list[Key]) -> dict[Key, Any]:
-        related = [r.column for r in self.refs]
-        rows = self.model._default_manager.select_related(*related).filter(
-            code__in=[k[0] for k in keys]
-        )
-        return {(o.code,): o for o in rows}  # type: ignore[attr-defined]
-
 
 class OrgUnits(_ByCode):
     name = "org_units"
@@ -262,9 +265,6 @@ class OrgUnits(_ByCode):
         Ref("calendar", WorkCalendar, "code", "calendar"),
     )
     help = "`parent` names a unit of the file (any row above) or one already there."
-
-    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("parent", "calendar")
 
     def create(self, data: dict[str, Any], actor: Any) -> Any:
         return org_services.org_unit_create(**data)
@@ -291,9 +291,6 @@ class Positions(_ByCode):
     )
     required = ("code", "title", "org_unit", "weekly_hours", "start_date")
     refs = (Ref("org_unit", OrgUnit, "code", "org unit"),)
-
-    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("org_unit")
 
     def create(self, data: dict[str, Any], actor: Any) -> Any:
         return org_services.position_create(actor=actor, **data)
@@ -330,15 +327,6 @@ class Employees(Kind):
     refs = (Ref("org_unit", OrgUnit, "code", "org unit"),)
     help = "New employees start as candidates; states change through transitions, not imports."
 
-    def existing(self, keys: list[Key]) -> dict[Key, Any]:
-        rows = Employee.objects.select_related("org_unit").filter(
-            employee_number__in=[k[0] for k in keys]
-        )
-        return {(o.employee_number,): o for o in rows}
-
-    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("org_unit")
-
     def create(self, data: dict[str, Any], actor: Any) -> Any:
         return org_services.employee_create(actor=actor, **data)
 
@@ -371,6 +359,7 @@ class ContractHoursKind(Kind):
     serializer = _EmployeeRefSerializer
     columns = ("employee", "valid_from", "hours", "note")
     key = ("employee", "valid_from")
+    existing_order = ("recorded_at", "id")  # the latest recorded version of a day is matched
     required = ("employee", "valid_from", "hours")
     refs = (Ref("employee", Employee, "employee_number", "employee"),)
     help = (
@@ -378,18 +367,6 @@ class ContractHoursKind(Kind):
         "and valid_from are there with other hours appends a newer version for that day, as "
         "POST employees/{id}/contract-hours/ does."
     )
-
-    def existing(self, keys: list[Key]) -> dict[Key, Any]:
-        numbers = {k[0] for k in keys}
-        found: dict[Key, Any] = {}
-        versions = (
-            ContractHours.objects.select_related("employee")
-            .filter(employee__employee_number__in=numbers)
-            .order_by("recorded_at", "id")
-        )
-        for version in versions:  # the latest recorded version of each (employee, day) wins
-            found[(version.employee.employee_number, version.valid_from.isoformat())] = version
-        return found
 
     def create(self, data: dict[str, Any], actor: Any) -> Any:
         return org_services.contract_hours_add(actor=actor, **data)
@@ -399,14 +376,6 @@ class ContractHoursKind(Kind):
         return org_services.contract_hours_add(
             employee=instance.employee, valid_from=instance.valid_from, actor=actor, **data
         )
-
-    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("employee")
-
-    def export_row(self, instance: Any) -> dict[str, str]:
-        row = super().export_row(instance)
-        row["employee"] = instance.employee.employee_number
-        return row
 
 
 def _employees_visible(user: Any) -> QuerySet[Any]:
@@ -435,24 +404,11 @@ class LedgerEntries(Kind):
             key[4] = format(Decimal(key[4]).normalize(), "f")
         return tuple(key)
 
-    def existing(self, keys: list[Key]) -> dict[Key, Any]:
-        numbers = {k[0] for k in keys}
-        found: dict[Key, Any] = {}
-        entries = LedgerEntry.objects.select_related("employee").filter(
-            employee__employee_number__in=numbers
-        )
-        for entry in entries:
-            found[self.key_of(self.export_row(entry))] = entry
-        return found
-
     def changes(self, instance: Any, data: dict[str, Any]) -> dict[str, Any]:
         return {}  # the key is every column: an entry found is the same entry
 
     def create(self, data: dict[str, Any], actor: Any) -> Any:
         return offer_services.ledger_entry_create(actor=actor, **data)
-
-    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("employee")
 
 
 class Tags(_ByCode):
@@ -487,20 +443,11 @@ class CoverageRequirements(Kind):
     refs = (Ref("position", Position, "code", "position"),)
     help = "`position` is the position's code; a position's requirements may not overlap."
 
-    def existing(self, keys: list[Key]) -> dict[Key, Any]:
-        rows = CoverageRequirement.objects.select_related("position").filter(
-            position__code__in={k[0] for k in keys}
-        )
-        return {(r.position.code, r.start_date.isoformat()): r for r in rows}
-
     def create(self, data: dict[str, Any], actor: Any) -> Any:
         return demand_services.requirement_create(**data)
 
     def update(self, instance: Any, changes: dict[str, Any], actor: Any) -> Any:
         return demand_services.requirement_update(requirement=instance, **changes)
-
-    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("position")
 
 
 class EmployeeTags(Kind):
@@ -518,20 +465,11 @@ class EmployeeTags(Kind):
     )
     help = "`employee` is the employee number, `tag` the tag's code."
 
-    def existing(self, keys: list[Key]) -> dict[Key, Any]:
-        rows = EmployeeTag.objects.select_related("employee", "tag").filter(
-            employee__employee_number__in={k[0] for k in keys}
-        )
-        return {(r.employee.employee_number, r.tag.code, r.valid_from.isoformat()): r for r in rows}
-
     def create(self, data: dict[str, Any], actor: Any) -> Any:
         return tag_services.employee_tag_add(actor=actor, **data)
 
     def update(self, instance: Any, changes: dict[str, Any], actor: Any) -> Any:
         return tag_services.employee_tag_change(employee_tag=instance, actor=actor, **changes)
-
-    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("employee", "tag")
 
 
 class PositionTags(Kind):
@@ -549,20 +487,11 @@ class PositionTags(Kind):
     )
     help = "`position` is the position's code, `tag` the tag's code."
 
-    def existing(self, keys: list[Key]) -> dict[Key, Any]:
-        rows = PositionTag.objects.select_related("position", "tag").filter(
-            position__code__in={k[0] for k in keys}
-        )
-        return {(r.position.code, r.tag.code): r for r in rows}
-
     def create(self, data: dict[str, Any], actor: Any) -> Any:
         return tag_services.position_tag_add(actor=actor, **data)
 
     def update(self, instance: Any, changes: dict[str, Any], actor: Any) -> Any:
         return tag_services.position_tag_change(position_tag=instance, actor=actor, **changes)
-
-    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("position", "tag")
 
 
 class Assignments(Kind):
@@ -584,14 +513,6 @@ class Assignments(Kind):
         "(the dry run lists their violations); only a proposed assignment can be changed."
     )
 
-    def existing(self, keys: list[Key]) -> dict[Key, Any]:
-        rows = Assignment.objects.select_related("employee", "position").filter(
-            employee__employee_number__in={k[0] for k in keys}
-        )
-        return {
-            (a.employee.employee_number, a.position.code, a.start_date.isoformat()): a for a in rows
-        }
-
     def violations(self, checked: Checked, user: Any) -> list[dict[str, Any]]:
         if checked.action != "create":
             return []
@@ -606,9 +527,6 @@ class Assignments(Kind):
 
     def update(self, instance: Any, changes: dict[str, Any], actor: Any) -> Any:
         return assignment_services.assignment_update(assignment=instance, actor=actor, **changes)
-
-    def export_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("employee", "position")
 
 
 KINDS: dict[str, Kind] = {
