@@ -10,6 +10,7 @@ from apps.business_rules.views import BusinessRuleViewSet
 from apps.calendars.views import CalendarDayViewSet, CalendarViewSet
 from apps.core.viewsets import detail_action_view
 from apps.demand.views import RequirementViewSet
+from apps.events.views import EventFeedViewSet, WebhookViewSet
 from apps.imports.views import ImportViewSet
 from apps.offer.views import LedgerEntryViewSet
 from apps.org.views import EmployeeViewSet, OrgUnitViewSet, PositionViewSet
@@ -40,6 +41,8 @@ router.register("employee-tags", EmployeeTagViewSet, basename="employee-tag")
 router.register("position-tags", PositionTagViewSet, basename="position-tag")
 router.register("tag-changes", TagChangeViewSet, basename="tag-change")
 router.register("imports", ImportViewSet, basename="import")
+router.register("events", EventFeedViewSet, basename="event")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 # GET actions that higher apps add to lower apps' resources (apps.core.viewsets.
 # detail_action_view): prefix -> [(action name, its mixin)]. The audit read side adds history/
@@ -56,6 +59,7 @@ DETAIL_ACTIONS: dict[str, list[tuple[str, type]]] = {
     "tags": [("history", HistoryAction)],
     "employee-tags": [("history", HistoryAction)],
     "position-tags": [("history", HistoryAction)],
+    "webhooks": [("history", HistoryAction)],
 }
 
 detail_action_urls: list[URLPattern] = [

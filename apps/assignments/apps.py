@@ -26,6 +26,7 @@ class AssignmentsConfig(AppConfig):
                 visible_to=lambda user: assignment_list(user=user),
                 may_transition=may_transition_assignment,
                 lock_first=assignment_employee_lock,
+                logged_outside=("propose", "update"),
             )
         )
         # Rules guard assignments: the hours and state kinds in apps.assignments.rules read them.

@@ -25,6 +25,7 @@ class EntityType(models.TextChoices):
     ASSIGNMENT = "assignment", "Assignment"
     WORK_CALENDAR = "work_calendar", "Working calendar"
     CALENDAR_DAY = "calendar_day", "Calendar day"
+    WEBHOOK = "webhook", "Webhook"
 
     @property
     def collection(self) -> str:

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 from apps.core import request_id
@@ -162,6 +164,48 @@ def _writes(sql: Any) -> bool:
     return not head.startswith(_READ_ONLY)
 
 
+# Callbacks told after a transaction that wrote to one of their tables commits (registered by
+# higher apps: the event dispatcher is woken this way), and the statement's table.
+_commit_watchers: list[tuple[frozenset[str], Callable[[], None]]] = []
+_WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
+_telling: ContextVar[bool] = ContextVar("capture_telling", default=False)
+
+
+def on_commit_of_writes(tables: frozenset[str] | set[str], callback: Callable[[], None]) -> None:
+    """Call `callback` once after each transaction that wrote to any of `tables` commits (right
+    after the statement, for one outside a transaction). Writes the callback makes itself do
+    not call it again."""
+    _commit_watchers.append((frozenset(tables), callback))
+
+
+def _tell(callback: Callable[[], None]) -> None:
+    token = _telling.set(True)
+    try:
+        callback()
+    finally:
+        _telling.reset(token)
+
+
+def _watch(sql: Any, connection: Any) -> None:
+    if _telling.get():
+        return
+    match = _WRITTEN_TABLE.match(str(sql))
+    if match is None:
+        return
+    table = match.group(1).lower()
+    for tables, callback in _commit_watchers:
+        if table not in tables:
+            continue
+        if not connection.in_atomic_block:
+            _tell(callback)
+            continue
+        told = functools.partial(_tell, callback)
+        told.coveris_watch = callback  # type: ignore[attr-defined]
+        pending = (getattr(entry[1], "coveris_watch", None) for entry in connection.run_on_commit)
+        if callback not in pending:
+            transaction.on_commit(told, using=connection.alias)
+
+
 def set_context(execute: Any, sql: Any, params: Any, many: bool, context: dict[str, Any]) -> Any:
     """The execute wrapper: before a statement that can write, tell the triggers who acts.
 
@@ -179,6 +223,10 @@ def set_context(execute: Any, sql: Any, params: Any, many: bool, context: dict[s
         elif getattr(connection, "coveris_capture_context", None) != values:
             context["cursor"].cursor.execute(_SET_CONTEXT, values)
             connection.coveris_capture_context = values
+        result = execute(sql, params, many, context)
+        if _commit_watchers:
+            _watch(sql, context["connection"])
+        return result
     return execute(sql, params, many, context)
 
 

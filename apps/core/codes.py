@@ -38,6 +38,12 @@ class ErrorCode(StrEnum):
     MISSING_COLUMNS = "missing_columns"
     DUPLICATE_COLUMNS = "duplicate_columns"
     TOO_MANY_ROWS = "too_many_rows"
+    # Webhooks (apps/events)
+    PRIVATE_ADDRESS = "private_address"  # a URL resolving to a private/loopback/link-local host
+    INSECURE_URL = "insecure_url"  # plain http:// where HTTPS is required (production)
+    UNRESOLVABLE_HOST = "unresolvable_host"
+    UNKNOWN_EVENT_TYPE = "unknown_event_type"  # `valid` lists the event types
+    INVALID_CURSOR = "invalid_cursor"  # an events/ cursor this server did not hand out
     # 401: no, bad, expired or blacklisted credentials
     NOT_AUTHENTICATED = "not_authenticated"
     AUTHENTICATION_FAILED = "authentication_failed"

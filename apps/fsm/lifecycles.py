@@ -34,6 +34,8 @@ class Lifecycle:
     # assignment's employee, whose other assignments the rules read (no write skew between two
     # approvals), in the order a termination takes them (employee, then assignments).
     lock_first: Callable[[Any], None] | None = None
+    # Log rows written outside the state machine (an assignment's creation is `propose`).
+    logged_outside: tuple[str, ...] = ()
 
     def on(self, transition: str, effect: SideEffect) -> None:
         """Run `effect` inside the transaction after `transition` is applied and logged."""
@@ -53,6 +55,11 @@ def register(lifecycle: Lifecycle) -> Lifecycle:
     """Make a lifecycle known to the transition path."""
     _lifecycles[lifecycle.model] = lifecycle
     return lifecycle
+
+
+def lifecycles() -> list[Lifecycle]:
+    """Every registered lifecycle."""
+    return list(_lifecycles.values())
 
 
 def lifecycle_for(model: type[models.Model]) -> Lifecycle:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "apps.tags",
     "apps.audit_log",
     "apps.imports",
+    "apps.events",
     "apps.demo",
 ]
 
@@ -417,6 +418,32 @@ PROCRASTINATE_READONLY_MODELS = True
 # by another; the check runs on this schedule (cron, a 6th field is seconds).
 JOBS_STALLED_AFTER_SECONDS = env.get_int("JOBS_STALLED_AFTER_SECONDS", 30)
 JOBS_STALLED_CHECK_CRON = env.get_str("JOBS_STALLED_CHECK_CRON", "* * * * *")
+
+# --- Events and webhooks (apps/events) ------------------------------------------------------------
+# The CloudEvents `source` of every event this installation emits.
+EVENTS_SOURCE = env.get_str("EVENTS_SOURCE", "urn:coveris")
+# Webhook URLs that resolve to private, loopback or link-local addresses are refused unless this
+# is set (tests and development, whose receivers run on 127.0.0.1).
+WEBHOOK_ALLOW_PRIVATE = env.get_bool("WEBHOOK_ALLOW_PRIVATE", default=ENVIRONMENT == "local")
+# Plain http:// webhook URLs are refused where this is set (production).
+WEBHOOK_REQUIRE_HTTPS = env.get_bool("WEBHOOK_REQUIRE_HTTPS", default=False)
+# The key that encrypts webhook signing secrets at rest (derived from SECRET_KEY when unset).
+WEBHOOK_SECRET_KEY = env.get_str("WEBHOOK_SECRET_KEY")
+# One HTTP request of a delivery may take this long (connect + answer) before it is cut off.
+WEBHOOK_TIMEOUT_SECONDS = float(env.get_str("WEBHOOK_TIMEOUT_SECONDS", "5"))
+# A failed delivery is tried again after BASE, 4×BASE, 16×BASE ... (at most 6 h apart) until
+# WINDOW after its first attempt, then it is dead; a webhook failing for WINDOW is disabled.
+WEBHOOK_RETRY_BASE_SECONDS = float(env.get_str("WEBHOOK_RETRY_BASE_SECONDS", "5"))
+WEBHOOK_RETRY_WINDOW_SECONDS = env.get_int("WEBHOOK_RETRY_WINDOW_SECONDS", 24 * 3600)
+# Deliveries of one webhook are spread over this many shards by subject: one job at a time
+# delivers a shard, in order; different shards and webhooks run in parallel.
+WEBHOOK_SHARDS = env.get_int("WEBHOOK_SHARDS", 8)
+# Gap events look this many weeks ahead; a unit without its own threshold uses this one.
+GAP_EVENT_WEEKS = env.get_int("GAP_EVENT_WEEKS", 12)
+GAP_EVENT_THRESHOLD_HOURS = env.get_str("GAP_EVENT_THRESHOLD_HOURS", "1.00")
+# The dispatcher's sweep (cron with seconds): events written outside the application are
+# fanned out by it; the application's own writes wake the dispatcher at once.
+EVENTS_SWEEP_CRON = env.get_str("EVENTS_SWEEP_CRON", "*/10 * * * * *")
 
 # --- Error reporting (optional) -------------------------------------------------------------------
 # SENTRY_DSN turns on sentry-sdk, without personal data (config/sentry.py); unset: nothing is sent.
