@@ -425,8 +425,8 @@ EVENTS_SOURCE = env.get_str("EVENTS_SOURCE", "urn:coveris")
 # Webhook URLs that resolve to private, loopback or link-local addresses are refused unless this
 # is set (tests and development, whose receivers run on 127.0.0.1).
 WEBHOOK_ALLOW_PRIVATE = env.get_bool("WEBHOOK_ALLOW_PRIVATE", default=ENVIRONMENT == "local")
-# Plain http:// webhook URLs are refused where this is set (production).
-WEBHOOK_REQUIRE_HTTPS = env.get_bool("WEBHOOK_REQUIRE_HTTPS", default=False)
+# Plain http:// webhook URLs are refused where this is set (by default in production).
+WEBHOOK_REQUIRE_HTTPS = env.get_bool("WEBHOOK_REQUIRE_HTTPS", default=ENVIRONMENT == "production")
 # The key that encrypts webhook signing secrets at rest (derived from SECRET_KEY when unset).
 WEBHOOK_SECRET_KEY = env.get_str("WEBHOOK_SECRET_KEY")
 # One HTTP request of a delivery may take this long (connect + answer) before it is cut off.

@@ -37,8 +37,6 @@ SECURE_HSTS_PRELOAD = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 AUTH_COOKIES = {**AUTH_COOKIES, "SECURE": True}
-# Webhooks are delivered over HTTPS only.
-WEBHOOK_REQUIRE_HTTPS = True
 
 if any(COGNITO[key] for key in ("JWKS_URL", "ISSUER", "CLIENT_ID")):
     _cognito_missing = [
