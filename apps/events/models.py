@@ -163,3 +163,22 @@ class DispatchCursor(models.Model):
 
     def as_dict(self) -> dict[str, Any]:
         return {"xid": self.xid, "event_id": self.event_id}
+
+
+class GapThreshold(models.Model):
+    """The smallest weekly gap (hours) of an org unit's positions that opens or closes a gap
+    event; units without one follow their nearest ancestor's, else GAP_EVENT_THRESHOLD_HOURS."""
+
+    org_unit = models.OneToOneField(
+        "org.OrgUnit", on_delete=models.CASCADE, related_name="+", unique=True
+    )
+    hours = models.DecimalField(max_digits=6, decimal_places=2)
+
+    class Meta:
+        ordering = ("org_unit",)
+        constraints = [
+            models.CheckConstraint(condition=models.Q(hours__gt=0), name="gap_threshold_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org_unit_id}: {self.hours} h"
