@@ -11,7 +11,9 @@ again (at least once: receivers deduplicate on `webhook-id`)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -55,12 +57,10 @@ def request_delivery(webhook_id: int, shard: int, *, at: dt.datetime | None = No
     from apps.events.tasks import deliver
 
     name = lock_name(webhook_id, shard)
-    try:
+    with contextlib.suppress(AlreadyEnqueued):
         deliver.configure(lock=name, queueing_lock=name, schedule_at=at).defer(
             webhook_id=webhook_id, shard=shard
         )
-    except AlreadyEnqueued:
-        pass
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -72,7 +72,9 @@ def backoff(attempts: int) -> dt.timedelta:
 # --- signing and sending -----------------------------------------------------------------------
 
 
-def signature_headers(webhook: Webhook, msg_id: str, payload: bytes, now: dt.datetime) -> dict[str, str]:
+def signature_headers(
+    webhook: Webhook, msg_id: str, payload: bytes, now: dt.datetime
+) -> dict[str, str]:
     """Standard Webhooks' headers; while a rotated-out secret is in its overlap window, its
     signature is sent beside the new one (receivers accept either)."""
     signatures = [Signer(secrets.decrypt(webhook.secret_encrypted)).sign(msg_id, now, payload)]
@@ -151,7 +153,12 @@ def send(url: str, headers: dict[str, str], payload: bytes) -> Outcome:
         )
     except urllib3.exceptions.HTTPError as exc:
         reason = getattr(exc, "reason", None) or exc
-        kind = "timed out" if isinstance(exc, urllib3.exceptions.TimeoutError) or "timed out" in str(reason).lower() else "failed"
+        kind = (
+            "timed out"
+            if isinstance(exc, urllib3.exceptions.TimeoutError)
+            or "timed out" in str(reason).lower()
+            else "failed"
+        )
         return outcome(False, None, f"{kind}: {reason}")
     try:
         response.read(64 * 1024, decode_content=False)
@@ -174,7 +181,9 @@ def _now() -> dt.datetime:
         return sql.fetchone()[0]
 
 
-def _deliver_subject(webhook: Webhook, rows: list[Delivery], events: dict[int, Event]) -> list[tuple[Delivery, Outcome, dt.datetime]]:
+def _deliver_subject(
+    webhook: Webhook, rows: list[Delivery], *, events: dict[int, Event]
+) -> list[tuple[Delivery, Outcome, dt.datetime]]:
     """Send one subject's due deliveries in order, stopping at its first failure."""
     results = []
     for delivery in rows:
@@ -226,10 +235,21 @@ def _record(webhook: Webhook, results: list[tuple[Delivery, Outcome, dt.datetime
         Attempt.objects.bulk_create(attempts)
         Delivery.objects.bulk_update(
             [d for d, _, _ in results],
-            ["attempts", "first_attempt_at", "last_attempt_at", "last_status", "last_error", "state", "delivered_at", "next_attempt_at"],
+            [
+                "attempts",
+                "first_attempt_at",
+                "last_attempt_at",
+                "last_status",
+                "last_error",
+                "state",
+                "delivered_at",
+                "next_attempt_at",
+            ],
         )
         if succeeded and not failed:
-            Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=False).update(failing_since=None)
+            Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=False).update(
+                failing_since=None
+            )
         elif failed:
             _note_failure(webhook, last_error, window)
 
@@ -241,7 +261,9 @@ def _note_failure(webhook: Webhook, error: str, window: dt.timedelta) -> None:
         locked.failing_since = now
         locked.save(update_fields=["failing_since"])
     elif locked.active and now - locked.failing_since >= window:
-        reason = f"Disabled automatically: every delivery failed since {locked.failing_since:%Y-%m-%d %H:%M} UTC (last: {error})"[:200]
+        since = f"{locked.failing_since:%Y-%m-%d %H:%M} UTC"
+        reason = f"Disabled automatically: every delivery failed since {since} (last: {error})"
+        reason = reason[:200]
         with acting_as(None, reason=reason):
             locked.active = False
             locked.disabled_reason = reason
@@ -257,7 +279,9 @@ def _due(webhook_id: int, shard: int) -> tuple[list[list[Delivery]], dt.datetime
     pending = list(
         Delivery.objects.filter(webhook_id=webhook_id, shard=shard, state=DeliveryState.PENDING)
         .order_by("id")
-        .only("id", "event_id", "subject", "attempts", "first_attempt_at", "next_attempt_at")[:BATCH]
+        .only("id", "event_id", "subject", "attempts", "first_attempt_at", "next_attempt_at")[
+            :BATCH
+        ]
     )
     groups: OrderedDict[str, list[Delivery]] = OrderedDict()
     blocked: set[str] = set()
@@ -295,7 +319,9 @@ def deliver_shard(webhook_id: int, shard: int) -> int:
         events = Event.objects.in_bulk([d.event_id for group in groups for d in group])
         connection.close_if_unusable_or_obsolete()
         with ThreadPoolExecutor(max_workers=min(THREADS, len(groups))) as pool:
-            done = list(pool.map(lambda g: _deliver_subject(webhook, g, events), groups))
+            done = list(
+                pool.map(functools.partial(_deliver_subject, webhook, events=events), groups)
+            )
         results = [r for group in done for r in group]
         _record(webhook, results)
         made += len(results)

@@ -54,7 +54,8 @@ RETURNING webhook_id, shard
 
 FAN_OUT = INSERT_DELIVERIES.format(
     webhooks="w.active AND e.time >= w.created_at",
-    events="(e.xid, e.id) > (%(from_xid)s, %(from_id)s) AND (e.xid, e.id) <= (%(to_xid)s, %(to_id)s)",
+    events="(e.xid, e.id) > (%(from_xid)s, %(from_id)s)"
+    " AND (e.xid, e.id) <= (%(to_xid)s, %(to_id)s)",
     matches=MATCHES,
 )
 
@@ -65,16 +66,14 @@ _batch_hooks: list[Any] = []
 def audited_tables() -> frozenset[str]:
     """The tables whose writes produce events: every change-captured table (its trigger writes
     core_change) and every hash-chained log."""
+    from django.apps import apps
+
     from apps.core.capture import tracked_models
     from apps.fsm.models import HashChainedLog
 
-    from django.apps import apps
-
     tables = {model._meta.db_table for model in tracked_models()}
     tables.update(
-        model._meta.db_table
-        for model in apps.get_models()
-        if issubclass(model, HashChainedLog)
+        model._meta.db_table for model in apps.get_models() if issubclass(model, HashChainedLog)
     )
     tables.add(Event._meta.db_table)
     return frozenset(tables)
@@ -118,7 +117,19 @@ def dispatch_batch() -> tuple[int, set[tuple[int, int]]]:
     with transaction.atomic():
         cursor, _ = DispatchCursor.objects.get_or_create(name=CURSOR_NAME)
         cursor = DispatchCursor.objects.select_for_update().get(pk=cursor.pk)
-        events = list(feed.after(cursor.position).only("xid", "id", "type", "subject", "org_unit_id", "time", "entity_type", "entity_id", "data")[:BATCH])
+        events = list(
+            feed.after(cursor.position).only(
+                "xid",
+                "id",
+                "type",
+                "subject",
+                "org_unit_id",
+                "time",
+                "entity_type",
+                "entity_id",
+                "data",
+            )[:BATCH]
+        )
         if not events:
             return 0, set()
         last = feed.position_of(events[-1])

@@ -76,7 +76,9 @@ def thresholds(positions: list[Position]) -> dict[int, Decimal]:
 def _gaps(position_ids: list[int], first: dt.date, last: dt.date) -> dict[tuple[int, dt.date], Any]:
     return {
         (row.key, row.week_start): row
-        for row in coverage_weeks(first=first, last=last, position_ids=position_ids, using="default")
+        for row in coverage_weeks(
+            first=first, last=last, position_ids=position_ids, using="default"
+        )
     }
 
 
@@ -93,9 +95,7 @@ def check_batch(events: list[Event]) -> int:
     with asof.as_of(before_instant):
         before = _gaps(ids, first, last)
     after = _gaps(ids, first, last)
-    positions = {
-        p.pk: p for p in Position.objects.filter(pk__in=ids).select_related("org_unit")
-    }
+    positions = {p.pk: p for p in Position.objects.filter(pk__in=ids).select_related("org_unit")}
     limits = thresholds(list(positions.values()))
     changes: dict[tuple[int, str], list[dict[str, Any]]] = defaultdict(list)
     for key in sorted(set(before) | set(after)):

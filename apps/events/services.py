@@ -185,7 +185,7 @@ def webhook_replay(
             code=ErrorCode.END_BEFORE_START,
             errors={"until": ["After since."]},
         )
-    params = {
+    params: dict[str, Any] = {
         "webhook": webhook.pk,
         "since": since,
         "until": until,
@@ -199,9 +199,12 @@ def webhook_replay(
         rows = sql.fetchall()
     shards.update(int(s) for _, s in rows)
     webhook_id = webhook.pk
-    transaction.on_commit(
-        lambda: [delivery.request_delivery(webhook_id, s) for s in sorted(shards)]
-    )
+
+    def request() -> None:
+        for shard in sorted(shards):
+            delivery.request_delivery(webhook_id, shard)
+
+    transaction.on_commit(request)
     return count + len(rows)
 
 

@@ -40,7 +40,11 @@ def verb(transition: str) -> str:
 
 def event_types() -> list[str]:
     """Every event type this installation emits, sorted."""
-    types = {f"{PREFIX}{entity}.{verb(a)}" for entity in EntityType.values for a in ("create", "update", "delete")}
+    types = {
+        f"{PREFIX}{entity}.{verb(a)}"
+        for entity in EntityType.values
+        for a in ("create", "update", "delete")
+    }
     for lifecycle in lifecycles():
         entity = lifecycle.model.audit_tracking.entity_type  # type: ignore[attr-defined]
         for name in (*lifecycle.all_transitions(), *lifecycle.logged_outside):

@@ -19,7 +19,7 @@ from apps.core.pagination import CoverisPagination
 from apps.core.serializers import NoInputSerializer, reject_body
 from apps.core.viewsets import ServiceModelViewSet
 from apps.events import cloud, feed, services, types
-from apps.events.models import Attempt, Delivery, Webhook
+from apps.events.models import Attempt, Delivery, DeliveryState, Webhook
 from apps.events.serializers import (
     DeliveryQuerySerializer,
     DeliverySerializer,
@@ -48,6 +48,8 @@ class EventFeedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         parameters=[
             OpenApiParameter("after", str, description="The `cursor` of the previous page."),
             OpenApiParameter("page_size", int, description="At most 100 events (default 25)."),
+            # The feed reads on by cursor, not by page number.
+            OpenApiParameter("page", exclude=True),
         ],
         responses=EventFeedSerializer,
         summary="The event feed (CloudEvents 1.0), commit-safe",
@@ -67,9 +69,7 @@ class EventFeedViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         cursor = feed.cursor_of(last)
         next_url = None
         if len(events) == size:
-            next_url = request.build_absolute_uri(
-                f"{request.path}?after={cursor}&page_size={size}"
-            )
+            next_url = request.build_absolute_uri(f"{request.path}?after={cursor}&page_size={size}")
         return Response(feed_body([cloud.as_dict(e) for e in events], cursor, next_url))
 
 
@@ -94,9 +94,7 @@ class WebhookViewSet(ServiceModelViewSet):
         data.is_valid(raise_exception=True)
         webhook, secret = services.webhook_create(actor=acting_user(request), **data.validated_data)
         webhook.secret = secret  # type: ignore[attr-defined]
-        return Response(
-            WebhookWithSecretSerializer(webhook).data, status=status.HTTP_201_CREATED
-        )
+        return Response(WebhookWithSecretSerializer(webhook).data, status=status.HTTP_201_CREATED)
 
     def perform_service_update(
         self, obj: Webhook, data: dict[str, Any], if_match: str | None
@@ -110,15 +108,22 @@ class WebhookViewSet(ServiceModelViewSet):
         services.webhook_delete(webhook=self.get_object(), actor=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses={200: {"type": "array", "items": {"type": "string"}}},
-                   summary="Every event type a webhook may subscribe to")
-    @action(detail=False, methods=["get"], url_path="event-types", pagination_class=None,
-            filter_backends=[])
+    @extend_schema(
+        responses={200: {"type": "array", "items": {"type": "string"}}},
+        summary="Every event type a webhook may subscribe to",
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        url_path="event-types",
+        pagination_class=None,
+        filter_backends=[],
+    )
     def event_types(self, request: Request) -> Response:
         return Response(types.event_types())
 
     @extend_schema(
-        parameters=[DeliveryQuerySerializer],
+        parameters=[OpenApiParameter("state", str, enum=DeliveryState.values)],
         responses=DeliverySerializer(many=True),
         summary="The webhook's deliveries, newest first, with every attempt",
     )
@@ -138,10 +143,20 @@ class WebhookViewSet(ServiceModelViewSet):
         page = self.paginate_queryset(rows)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
-    @extend_schema(request=NoInputSerializer, responses={202: DeliverySerializer},
-                   summary="Deliver again now, with a fresh retry window")
+    @extend_schema(
+        request=NoInputSerializer,
+        responses={202: DeliverySerializer},
+        parameters=[
+            OpenApiParameter(
+                "delivery_id", int, OpenApiParameter.PATH, description="The delivery's id."
+            )
+        ],
+        summary="Deliver again now, with a fresh retry window",
+    )
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[^/.]+)/retry")
-    def retry(self, request: Request, pk: str | None = None, delivery_id: str | None = None) -> Response:
+    def retry(
+        self, request: Request, pk: str | None = None, delivery_id: str | None = None
+    ) -> Response:
         reject_body(request)
         webhook = self.get_object()
         if not (delivery_id or "").isdigit():
@@ -150,16 +165,22 @@ class WebhookViewSet(ServiceModelViewSet):
         row = services.delivery_retry(delivery_row=row, actor=acting_user(request))
         return Response(DeliverySerializer(row).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(request=NoInputSerializer, responses=PingResultSerializer,
-                   summary="Send a signed test ping now and show the receiver's answer")
+    @extend_schema(
+        request=NoInputSerializer,
+        responses=PingResultSerializer,
+        summary="Send a signed test ping now and show the receiver's answer",
+    )
     @action(detail=True, methods=["post"], url_path="test")
     def test(self, request: Request, pk: str | None = None) -> Response:
         reject_body(request)
         outcome = services.webhook_test(webhook=self.get_object())
         return Response(PingResultSerializer(outcome).data)
 
-    @extend_schema(request=RotateSecretSerializer, responses=WebhookWithSecretSerializer,
-                   summary="A new signing secret; the old one signs beside it for overlap_hours")
+    @extend_schema(
+        request=RotateSecretSerializer,
+        responses=WebhookWithSecretSerializer,
+        summary="A new signing secret; the old one signs beside it for overlap_hours",
+    )
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, pk: str | None = None) -> Response:
         data = RotateSecretSerializer(data=request.data)
@@ -170,8 +191,11 @@ class WebhookViewSet(ServiceModelViewSet):
         webhook.secret = secret  # type: ignore[attr-defined]
         return Response(WebhookWithSecretSerializer(webhook).data)
 
-    @extend_schema(request=ReplaySerializer, responses={202: ReplayResultSerializer},
-                   summary="Deliver again every event of a time range the webhook takes")
+    @extend_schema(
+        request=ReplaySerializer,
+        responses={202: ReplayResultSerializer},
+        summary="Deliver again every event of a time range the webhook takes",
+    )
     @action(detail=True, methods=["post"], url_path="replay")
     def replay(self, request: Request, pk: str | None = None) -> Response:
         data = ReplaySerializer(data=request.data)
