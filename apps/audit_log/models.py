@@ -26,6 +26,7 @@ class EntityType(models.TextChoices):
     WORK_CALENDAR = "work_calendar", "Working calendar"
     CALENDAR_DAY = "calendar_day", "Calendar day"
     WEBHOOK = "webhook", "Webhook"
+    GAP_THRESHOLD = "gap_threshold", "Gap threshold"
 
     @property
     def collection(self) -> str:

@@ -255,6 +255,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
 
 @admin.register(GapThreshold)
-class GapThresholdAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class GapThresholdAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("org_unit", "hours")
     list_select_related = ("org_unit",)

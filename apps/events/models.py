@@ -174,6 +174,10 @@ class GapThreshold(models.Model):
     )
     hours = models.DecimalField(max_digits=6, decimal_places=2)
 
+    audit_tracking: ClassVar[Tracking] = Tracking(
+        "gap_threshold", subject_type="org_unit", subject_column="org_unit_id"
+    )
+
     class Meta:
         ordering = ("org_unit",)
         constraints = [

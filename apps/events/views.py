@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -159,8 +160,8 @@ class WebhookViewSet(ServiceModelViewSet):
     ) -> Response:
         reject_body(request)
         webhook = self.get_object()
-        if not (delivery_id or "").isdigit():
-            raise ProblemError("No such delivery.", code=ErrorCode.NOT_FOUND)
+        if not (delivery_id or "").isascii() or not (delivery_id or "").isdigit():
+            raise NotFound("No such delivery.")
         row = get_object_or_404(Delivery, pk=int(delivery_id or 0), webhook=webhook)
         row = services.delivery_retry(delivery_row=row, actor=acting_user(request))
         return Response(DeliverySerializer(row).data, status=status.HTTP_202_ACCEPTED)

@@ -68,6 +68,18 @@ def _calendar_day() -> Any:
     return CalendarDay.objects.create(calendar=_calendar(), date=dt.date(2026, 5, 1), hours=0)
 
 
+def _webhook() -> Any:
+    from apps.events.models import Webhook
+
+    return Webhook.objects.create(url="https://hooks.example.test/x", secret_encrypted="sealed")
+
+
+def _gap_threshold() -> Any:
+    from apps.events.models import GapThreshold
+
+    return GapThreshold.objects.create(org_unit=make_unit(), hours=Decimal("4.00"))
+
+
 # entity type -> (make one, a column to change, its new value, the value as recorded)
 SUBJECTS: dict[str, tuple[Callable[[], Any], str, Any, Any]] = {
     "org_unit": (make_unit, "name", "Renamed", "Renamed"),
@@ -83,6 +95,8 @@ SUBJECTS: dict[str, tuple[Callable[[], Any], str, Any, Any]] = {
     "user": (UserFactory, "full_name", "Renamed User", "Renamed User"),
     "work_calendar": (_calendar, "name", "Renamed calendar", "Renamed calendar"),
     "calendar_day": (_calendar_day, "hours", Decimal("4.00"), 4.0),
+    "webhook": (_webhook, "description", "HRIS", "HRIS"),
+    "gap_threshold": (_gap_threshold, "hours", Decimal("6.00"), 6.0),
     "assignment": (
         lambda: make_assignment(make_employee(make_unit()), make_position(make_unit())),
         "weekly_hours",
@@ -138,6 +152,12 @@ def test_every_model_is_tracked_or_a_log_or_framework_state():
         "imports.Import",
         "imports.ImportFile",
         "imports.ImportRow",
+        # The outbox is the audit entries again, as events; deliveries, their attempts and the
+        # dispatcher's cursor are the state of sending them, not facts of the organisation.
+        "events.Event",
+        "events.Delivery",
+        "events.Attempt",
+        "events.DispatchCursor",
         # Logs themselves, each a hash chain of its own.
         "core.Change",
         "audit_log.AuditEntry",

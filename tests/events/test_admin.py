@@ -68,11 +68,19 @@ def _dead_delivery(webhook: Webhook) -> Delivery:
     event = Event.objects.order_by("-id").first()
     now = timezone.now()
     row = Delivery.objects.create(
-        webhook=webhook, event=event, subject=event.subject, shard=0, state="dead",
-        attempts=3, next_attempt_at=now, first_attempt_at=now - dt.timedelta(days=1),
+        webhook=webhook,
+        event=event,
+        subject=event.subject,
+        shard=0,
+        state="dead",
+        attempts=3,
+        next_attempt_at=now,
+        first_attempt_at=now - dt.timedelta(days=1),
         last_status=500,
     )
-    Attempt.objects.create(delivery=row, at=now, status_code=500, duration_ms=12, error="answered 500")
+    Attempt.objects.create(
+        delivery=row, at=now, status_code=500, duration_ms=12, error="answered 500"
+    )
     return row
 
 
@@ -105,7 +113,8 @@ def test_a_time_range_is_replayed_from_the_admin(admin_client_, admin_user):
     page = admin_client_.post(
         f"/admin/events/webhook/{webhook.pk}/replay/",
         {
-            "since_0": since.date().isoformat(), "since_1": since.strftime("%H:%M:%S"),
+            "since_0": since.date().isoformat(),
+            "since_1": since.strftime("%H:%M:%S"),
             "until_0": (now + dt.timedelta(hours=1)).date().isoformat(),
             "until_1": (now + dt.timedelta(hours=1)).strftime("%H:%M:%S"),
         },
@@ -122,4 +131,7 @@ def test_the_outbox_is_read_only_in_the_admin(admin_client_):
     event = Event.objects.order_by("-id").first()
     assert admin_client_.get("/admin/events/event/").status_code == 200
     assert admin_client_.get(f"/admin/events/event/{event.pk}/change/").status_code == 200
-    assert admin_client_.post(f"/admin/events/event/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        admin_client_.post(f"/admin/events/event/{event.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )

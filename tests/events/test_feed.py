@@ -59,7 +59,11 @@ def test_an_event_committed_late_is_not_skipped(as_admin):
     assert not errors
     after, _ = _read_all(as_admin, cursor_between)
 
-    seen = [e["data"]["changes"]["code"][1] for e in between + after if e["type"] == "coveris.org_unit.created"]
+    seen = [
+        e["data"]["changes"]["code"][1]
+        for e in between + after
+        if e["type"] == "coveris.org_unit.created"
+    ]
     assert sorted(seen) == ["FAST", "SLOW"]
     assert len(seen) == len(set(seen))
 
@@ -91,7 +95,9 @@ def test_the_feed_holds_back_events_newer_than_an_open_transaction(as_admin):
     thread.join(10)
     now, _ = _read_all(as_admin, cursor)
     assert [e for e in held if e["type"] == "coveris.org_unit.created"] == []
-    codes = [e["data"]["changes"]["code"][1] for e in now if e["type"] == "coveris.org_unit.created"]
+    codes = [
+        e["data"]["changes"]["code"][1] for e in now if e["type"] == "coveris.org_unit.created"
+    ]
     assert codes == ["LATER"]
 
 
@@ -105,7 +111,9 @@ def test_pages_follow_each_other_in_order(as_admin):
     assert len(body["results"]) == 3
     assert body["next"].endswith(f"after={body['cursor']}&page_size=3")
     events, _ = _read_all(as_admin, start)
-    codes = [e["data"]["changes"]["code"][1] for e in events if e["type"] == "coveris.org_unit.created"]
+    codes = [
+        e["data"]["changes"]["code"][1] for e in events if e["type"] == "coveris.org_unit.created"
+    ]
     assert codes == [f"P{i}" for i in range(7)]
     ids = [e["id"] for e in events]
     assert len(ids) == len(set(ids))
@@ -120,7 +128,9 @@ def test_a_malformed_cursor_is_a_400(as_admin, cursor):
 
 
 @pytest.mark.django_db
-def test_only_admins_and_auditors_read_the_feed(as_admin, as_auditor, as_manager, as_employee, api_client):
+def test_only_admins_and_auditors_read_the_feed(
+    as_admin, as_auditor, as_manager, as_employee, api_client
+):
     assert as_admin.get("/api/v1/events/").status_code == 200
     assert as_auditor.get("/api/v1/events/").status_code == 200
     assert as_manager.get("/api/v1/events/").status_code == 403

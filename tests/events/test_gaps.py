@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.events import dispatch
+from tests.events.conftest import dispatch_all
 from apps.events.models import Event, GapThreshold
 from apps.fsm.services import transition_apply
 from apps.org import services as org_services
@@ -42,14 +42,14 @@ def world(admin_user):
     unit = make_unit("GAPS")
     position = make_position(unit, start_date=_monday() - dt.timedelta(weeks=4))
     employee = make_employee(unit, hire_date=_monday() - dt.timedelta(weeks=4))
-    dispatch.dispatch()
+    dispatch_all()
     return unit, position, employee
 
 
 def test_a_new_position_opens_a_gap_in_each_of_the_next_weeks(admin_user):
     unit = make_unit()
     position = make_position(unit, start_date=_monday(), weekly_hours=Decimal("30.00"))
-    dispatch.dispatch()
+    dispatch_all()
     (opened,) = _gap_events()
     assert opened.type == "coveris.coverage.gap_opened"
     assert opened.subject == f"position/{position.pk}"
@@ -67,10 +67,15 @@ def test_approving_an_assignment_closes_the_gap_and_ending_it_reopens_it(world, 
     _, position, employee = world
     mark = _last_id()
     assignment = make_assignment(
-        employee, position, state="approved", actor=admin_user, start=_monday(),
-        end=_monday() + dt.timedelta(weeks=2, days=6), hours="40.00",
+        employee,
+        position,
+        state="approved",
+        actor=admin_user,
+        start=_monday(),
+        end=_monday() + dt.timedelta(weeks=2, days=6),
+        hours="40.00",
     )
-    dispatch.dispatch()
+    dispatch_all()
     (closed,) = _gap_events(mark)
     assert closed.type == "coveris.coverage.gap_closed"
     assert [w["week"] for w in closed.data["weeks"]] == [
@@ -81,7 +86,7 @@ def test_approving_an_assignment_closes_the_gap_and_ending_it_reopens_it(world, 
 
     mark = _last_id()
     transition_apply(subject=assignment, transition="cancel", actor=admin_user, reason="x")
-    dispatch.dispatch()
+    dispatch_all()
     (reopened,) = _gap_events(mark)
     assert reopened.type == "coveris.coverage.gap_opened"
     assert len(reopened.data["weeks"]) == 3
@@ -92,9 +97,16 @@ def test_a_gap_below_the_units_threshold_makes_no_event(world, admin_user):
     GapThreshold.objects.create(org_unit=unit, hours=Decimal("8.00"))
     mark = _last_id()
     # 35 of 40 hours covered: a 5 h gap stays under 8 h, so the 40 h gap "closes".
-    make_assignment(employee, position, state="approved", actor=admin_user, start=_monday(),
-                    end=_monday() + dt.timedelta(days=6), hours="35.00")
-    dispatch.dispatch()
+    make_assignment(
+        employee,
+        position,
+        state="approved",
+        actor=admin_user,
+        start=_monday(),
+        end=_monday() + dt.timedelta(days=6),
+        hours="35.00",
+    )
+    dispatch_all()
     (closed,) = _gap_events(mark)
     assert closed.type == "coveris.coverage.gap_closed"
     assert closed.data["threshold"] == "8.00"
@@ -106,7 +118,7 @@ def test_a_child_unit_follows_its_ancestors_threshold(admin_user):
     GapThreshold.objects.create(org_unit=parent, hours=Decimal("50.00"))
     child = make_unit(parent=parent)
     make_position(child, start_date=_monday())
-    dispatch.dispatch()
+    dispatch_all()
     assert _gap_events() == []  # 40 h < 50 h
 
 
@@ -114,6 +126,6 @@ def test_a_change_that_moves_no_hours_makes_no_gap_event(world, admin_user):
     _, position, employee = world
     mark = _last_id()
     org_services.employee_update(employee=employee, first_name="Renamed", actor=admin_user)
-    dispatch.dispatch()
+    dispatch_all()
     assert _gap_events(mark) == []
     assert Event.objects.filter(id__gt=mark, type="coveris.employee.updated").exists()

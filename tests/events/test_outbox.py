@@ -57,7 +57,9 @@ def test_a_deleted_rows_event_keeps_its_unit(admin_user):
     import datetime as dt
 
     requirement = CoverageRequirement.objects.create(
-        position=position, start_date=dt.date(2027, 1, 4), end_date=dt.date(2027, 1, 31),
+        position=position,
+        start_date=dt.date(2027, 1, 4),
+        end_date=dt.date(2027, 1, 31),
         required_hours=10,
     )
     requirement.delete()
@@ -72,8 +74,13 @@ def test_ledger_and_tag_entries_are_events(admin_user):
 
     employee = make_employee(make_unit())
     ledger_entry_create(
-        employee=employee, kind="leave", start_date=dt.date(2027, 1, 4),
-        end_date=dt.date(2027, 1, 10), hours_per_week=Decimal("-8"), note="x", actor=admin_user,
+        employee=employee,
+        kind="leave",
+        start_date=dt.date(2027, 1, 4),
+        end_date=dt.date(2027, 1, 10),
+        hours_per_week=Decimal("-8"),
+        note="x",
+        actor=admin_user,
     )
     event = Event.objects.get(type="coveris.ledger_entry.created")
     assert event.subject == f"employee/{employee.pk}"
@@ -89,7 +96,14 @@ def test_rolled_back_writes_leave_no_event(admin_user):
     assert Event.objects.count() == before
 
 
-@pytest.mark.parametrize("statement", ["UPDATE events_event SET type = 'x'", "DELETE FROM events_event", "TRUNCATE events_event CASCADE"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE events_event SET type = 'x'",
+        "DELETE FROM events_event",
+        "TRUNCATE events_event CASCADE",
+    ],
+)
 def test_the_event_table_refuses_edits(admin_user, statement):
     make_unit()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
