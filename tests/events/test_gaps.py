@@ -10,11 +10,11 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from tests.events.conftest import dispatch_all
 from apps.events.models import Event, GapThreshold
 from apps.fsm.services import transition_apply
 from apps.org import services as org_services
 from apps.reports.weeks import week_label, week_start
+from tests.events.conftest import dispatch_all
 from tests.factories.assignments import make_assignment
 from tests.factories.org import make_employee, make_position, make_unit
 
@@ -123,7 +123,7 @@ def test_a_child_unit_follows_its_ancestors_threshold(admin_user):
 
 
 def test_a_change_that_moves_no_hours_makes_no_gap_event(world, admin_user):
-    _, position, employee = world
+    employee = world[2]
     mark = _last_id()
     org_services.employee_update(employee=employee, first_name="Renamed", actor=admin_user)
     dispatch_all()
