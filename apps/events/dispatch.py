@@ -115,20 +115,10 @@ def dispatch_batch() -> tuple[int, set[tuple[int, int]]]:
     """Fan out the next batch of committed events; (events read, the (webhook, shard) pairs
     that got deliveries). Dispatchers take turns on the cursor's row lock."""
     with transaction.atomic():
-        cursor, _ = DispatchCursor.objects.get_or_create(name=CURSOR_NAME)
-        cursor = DispatchCursor.objects.select_for_update().get(pk=cursor.pk)
+        DispatchCursor.objects.get_or_create(name=CURSOR_NAME)
+        cursor = DispatchCursor.objects.select_for_update().get(name=CURSOR_NAME)
         events = list(
-            feed.after(cursor.position).only(
-                "xid",
-                "id",
-                "type",
-                "subject",
-                "org_unit_id",
-                "time",
-                "entity_type",
-                "entity_id",
-                "data",
-            )[:BATCH]
+            feed.after(cursor.position).only("xid", "id", "uid", "type", "subject", "time")[:BATCH]
         )
         if not events:
             return 0, set()
