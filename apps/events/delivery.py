@@ -11,7 +11,6 @@ again (at least once: receivers deduplicate on `webhook-id`)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import logging
@@ -50,17 +49,28 @@ def lock_name(webhook_id: int, shard: int) -> str:
 
 
 def request_delivery(webhook_id: int, shard: int, *, at: dt.datetime | None = None) -> None:
-    """Queue the job that delivers the (webhook, shard)'s pending deliveries (none queued twice;
-    one running at a time)."""
+    """Queue the job that delivers the (webhook, shard)'s pending deliveries: now (one such job
+    queued at a time), or at `at` for the next retry (one such job, moved earlier when an
+    earlier retry falls due). Jobs of one (webhook, shard) run one at a time (`lock`); a retry
+    scheduled hours ahead never holds back the deliveries that are due now."""
     from procrastinate.exceptions import AlreadyEnqueued
 
     from apps.events.tasks import deliver
 
     name = lock_name(webhook_id, shard)
-    with contextlib.suppress(AlreadyEnqueued):
-        deliver.configure(lock=name, queueing_lock=name, schedule_at=at).defer(
+    queueing_lock = name if at is None else f"{name}:later"
+    try:
+        deliver.configure(lock=name, queueing_lock=queueing_lock, schedule_at=at).defer(
             webhook_id=webhook_id, shard=shard
         )
+    except AlreadyEnqueued:
+        if at is not None:
+            with connection.cursor() as sql:
+                sql.execute(
+                    "UPDATE procrastinate_jobs SET scheduled_at = %s WHERE queueing_lock = %s"
+                    " AND status = 'todo' AND scheduled_at > %s",
+                    [at, queueing_lock, at],
+                )
 
 
 def backoff(attempts: int) -> dt.timedelta:
