@@ -60,9 +60,12 @@ def request_delivery(webhook_id: int, shard: int, *, at: dt.datetime | None = No
     name = lock_name(webhook_id, shard)
     queueing_lock = name if at is None else f"{name}:later"
     try:
-        deliver.configure(lock=name, queueing_lock=queueing_lock, schedule_at=at).defer(
-            webhook_id=webhook_id, shard=shard
-        )
+        # A savepoint: the queue refuses a second job by a unique index, which would abort an
+        # enclosing transaction.
+        with transaction.atomic():
+            deliver.configure(lock=name, queueing_lock=queueing_lock, schedule_at=at).defer(
+                webhook_id=webhook_id, shard=shard
+            )
     except AlreadyEnqueued:
         if at is not None:
             with connection.cursor() as sql:

@@ -100,7 +100,8 @@ def wake() -> None:
     from apps.events.tasks import dispatch_events
 
     try:
-        dispatch_events.configure(queueing_lock=QUEUEING_LOCK).defer()
+        with transaction.atomic():  # a savepoint, should an enclosing transaction be open
+            dispatch_events.configure(queueing_lock=QUEUEING_LOCK).defer()
     except AlreadyEnqueued:
         pass
     except Exception:  # the write has committed; the sweep will find its events
