@@ -119,7 +119,9 @@ def dispatch_batch() -> tuple[int, set[tuple[int, int]]]:
         DispatchCursor.objects.get_or_create(name=CURSOR_NAME)
         cursor = DispatchCursor.objects.select_for_update().get(name=CURSOR_NAME)
         events = list(
-            feed.after(cursor.position).only("xid", "id", "uid", "type", "subject", "time")[:BATCH]
+            feed.after(cursor.position).only(
+                "xid", "id", "uid", "type", "subject", "time", "entity_type", "data"
+            )[:BATCH]
         )
         if not events:
             return 0, set()

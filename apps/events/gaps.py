@@ -44,11 +44,38 @@ _POSITIONS_OF = {
 }
 
 
+# An update of these entities moves coverage only through these columns (a renamed employee
+# does not): other updates are not looked at.
+_COVERAGE_COLUMNS = {
+    "org_unit": {"parent_id", "path", "calendar_id", "active"},
+    "employee": {"org_unit_id", "hire_date", "termination_date", "contract_hours", "state"},
+    "position": {
+        "org_unit_id",
+        "weekly_hours",
+        "start_date",
+        "end_date",
+        "active",
+        "closes_on_holidays",
+    },
+    "work_calendar": {"week_hours"},
+}
+
+
+def _may_move_coverage(event: Event) -> bool:
+    if event.type.startswith("coveris.coverage.") or event.type.startswith("coveris.webhook."):
+        return False
+    columns = _COVERAGE_COLUMNS.get(event.entity_type)
+    if columns is None or not event.type.endswith(".updated"):
+        return True
+    changed = (event.data or {}).get("changes") or {}
+    return bool(columns & set(changed))
+
+
 def touched_positions(events: list[Event]) -> set[int]:
     """The positions whose coverage the events may have changed."""
     ids: dict[str, set[int]] = defaultdict(set)
     for event in events:
-        if event.type.startswith("coveris.coverage."):
+        if not _may_move_coverage(event):
             continue
         kind, _, number = event.subject.partition("/")
         if kind in _POSITIONS_OF and number.isdigit():
