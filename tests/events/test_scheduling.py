@@ -56,3 +56,10 @@ def test_backoff_grows_fourfold_and_is_capped(settings):
     waits = [backoff(n).total_seconds() for n in range(1, 10)]
     assert waits[:5] == [5, 20, 80, 320, 1280]
     assert max(waits) == 6 * 3600
+
+
+def test_production_refuses_plain_http_and_private_receivers_by_default():
+    from tests.core.test_settings import PROD, production_env, settings_of
+
+    values = settings_of(PROD, production_env(), "WEBHOOK_REQUIRE_HTTPS", "WEBHOOK_ALLOW_PRIVATE")
+    assert values == {"WEBHOOK_REQUIRE_HTTPS": True, "WEBHOOK_ALLOW_PRIVATE": False}
