@@ -31,8 +31,8 @@ from tests.security.conftest import (
     api_schema,
     content_type_of,
     database_fingerprint,
+    endpoint_url,
     fresh_copy,
-    target_pk,
     valid_payload,
     world_in_a_transaction,
     write_endpoints,
@@ -419,6 +419,13 @@ def test_the_sweep_finds_the_posts():
     routes = {endpoint.route for endpoint in POSTS}
     assert {"assignments/", "assignments/{pk}/transitions/", "assignments/simulate/"} <= routes
     assert {"users/{pk}/deactivate/", "hours-ledger/{pk}/reverse/", "auth/login/"} <= routes
+    assert {
+        "webhooks/",
+        "webhooks/{pk}/test/",
+        "webhooks/{pk}/rotate-secret/",
+        "webhooks/{pk}/replay/",
+        "webhooks/{pk}/deliveries/{delivery_id}/retry/",
+    } <= routes
 
 
 @pytest.fixture(scope="class")
@@ -450,7 +457,7 @@ class TestEveryPost:
         The auth endpoints (no authenticators, so no user) ignore the key and store nothing."""
         world = sweep_world
         client = world.client("admin")
-        url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
+        url = endpoint_url(world, endpoint)
         body = valid_payload(world, endpoint.route, "POST")
 
         first = post(client, body, url=url)

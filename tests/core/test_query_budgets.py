@@ -7,12 +7,17 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
 
+from apps.events import services as webhook_services
+from apps.events.models import Attempt, Delivery, DeliveryState, Event, Webhook
 from apps.imports import engine as import_engine
 from apps.imports import services as import_services
 from apps.imports.models import Import
+from apps.users.models import Role
 from config.api import router
 from tests.conftest import shared_rows
+from tests.factories.users import UserFactory
 
 pytestmark = pytest.mark.django_db
 BUDGET = 5
@@ -39,6 +44,29 @@ def _seed() -> None:
             user=None,
         )
         import_engine.validate(upload)
+        # Webhooks (webhooks/), one with 120 deliveries of the demo's events, two attempts each.
+        admin = UserFactory(role=Role.ADMIN, email="qb-webhooks@example.test")
+        for n in range(5):
+            webhook_services.webhook_create(url=f"http://127.0.0.1:9/qb-{n}", actor=admin)
+        webhook, _secret = webhook_services.webhook_create(url="http://127.0.0.1:9/qb", actor=admin)
+        now = timezone.now()
+        deliveries = Delivery.objects.bulk_create(
+            Delivery(
+                webhook=webhook,
+                event=event,
+                subject=event.subject,
+                shard=0,
+                state=DeliveryState.DELIVERED,
+                attempts=2,
+                next_attempt_at=now,
+            )
+            for event in Event.objects.order_by("id")[:120]
+        )
+        Attempt.objects.bulk_create(
+            Attempt(delivery=row, at=now, status_code=status, duration_ms=3)
+            for row in deliveries
+            for status in (500, 200)
+        )
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +102,10 @@ def test_list_queries_do_not_depend_on_page_size(url, seeded, as_admin):
     assert large <= BUDGET, (url, large)
 
 
-@pytest.mark.parametrize("prefix", [p for p, _, _ in router.registry if p != "audit-log"])
+# The audit log and the event feed have no detail route.
+@pytest.mark.parametrize(
+    "prefix", [p for p, _, _ in router.registry if p not in ("audit-log", "events")]
+)
 def test_detail_queries_within_budget(prefix, seeded, as_admin):
     _, listing = count(as_admin, f"/api/v1/{prefix}/?page_size=1")
     rows = listing.json()["results"]
@@ -107,3 +138,16 @@ def test_candidates_within_budget(seeded, as_admin):
     small, _ = count(as_admin, f"{url}&page_size=1")
     large, _ = count(as_admin, f"{url}&page_size=100")
     assert small == large <= BUDGET + 2, (small, large)  # + the tag and supply loads
+
+
+def test_webhook_deliveries_within_budget(seeded, as_admin):
+    webhook = Webhook.objects.get(url="http://127.0.0.1:9/qb")
+    url = f"/api/v1/webhooks/{webhook.pk}/deliveries/"
+    small, _ = count(as_admin, f"{url}?page_size=1")
+    large, response = count(as_admin, f"{url}?page_size=100")
+    rows = response.json()["results"]
+    assert len(rows) == 100
+    assert [a["status_code"] for a in rows[0]["attempt_log"]] == [500, 200]
+    assert small == large <= BUDGET, (small, large)
+    filtered, _ = count(as_admin, f"{url}?state=delivered&page_size=100")
+    assert filtered == large

@@ -25,6 +25,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -33,6 +34,8 @@ from apps.assignments.models import Assignment
 from apps.business_rules.models import BusinessRule
 from apps.calendars.models import CalendarDay, WorkCalendar
 from apps.demand.models import CoverageRequirement
+from apps.events import services as webhook_services
+from apps.events.models import Attempt, Delivery, DeliveryState, Event, Webhook
 from apps.fsm.services import transition_apply
 from apps.imports import engine as import_engine
 from apps.imports import services as import_services
@@ -112,6 +115,8 @@ class World:
     calendar: WorkCalendar
     calendar_day: CalendarDay
     upload: Import  # a validated import of one tag, by the admin
+    webhook: Webhook  # every event, to a closed port of 127.0.0.1 (a test ping fails at once)
+    delivery: Delivery  # the webhook's delivery of one of the World's events, dead
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -212,7 +217,10 @@ def build_world() -> World:
         kind="tags", filename="tags.csv", content=IMPORTED_TAGS, user=admin
     )
     upload = import_engine.validate(upload)
+    webhook, delivery = _webhook_with_a_dead_delivery(admin)
     return World(
+        webhook=webhook,
+        delivery=delivery,
         upload=upload,
         calendar=calendar,
         calendar_day=calendar_day,
@@ -234,6 +242,35 @@ def build_world() -> World:
         rule=rule,
         spare_user=spare_user,
     )
+
+
+# Port 9 (discard) of the loopback: nothing listens, so a POST there is refused at once.
+# WEBHOOK_ALLOW_PRIVATE is on in the test settings, as in development.
+WEBHOOK_URL = "http://127.0.0.1:9/hook"
+
+
+def _webhook_with_a_dead_delivery(admin: User) -> tuple[Webhook, Delivery]:
+    """A subscription to every event and its delivery of the newest of the World's events,
+    given up after one refused attempt (what retry/ and replay/ deliver again)."""
+    webhook, _secret = webhook_services.webhook_create(
+        url=WEBHOOK_URL, description="Security matrix", actor=admin
+    )
+    event = Event.objects.order_by("-id")[0]
+    now = timezone.now()
+    delivery = Delivery.objects.create(
+        webhook=webhook,
+        event=event,
+        subject=event.subject,
+        shard=0,
+        state=DeliveryState.DEAD,
+        attempts=1,
+        next_attempt_at=now,
+        first_attempt_at=now,
+        last_attempt_at=now,
+        last_error="connection refused",
+    )
+    Attempt.objects.create(delivery=delivery, at=now, duration_ms=1, error="connection refused")
+    return webhook, delivery
 
 
 def world_in_a_transaction(
@@ -416,6 +453,13 @@ def api_schema() -> dict[str, Any]:
     return json.loads(OpenApiJsonRenderer2().render(raw, renderer_context={}))
 
 
+def endpoint_url(world: World, endpoint: Endpoint) -> str:
+    """The URL of `endpoint` about the World's target object (and, in a webhook's delivery
+    route, about the webhook's delivery)."""
+    url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
+    return url.replace("{delivery_id}", str(world.delivery.pk))
+
+
 def write_endpoints() -> list[tuple[Endpoint, str]]:
     """(endpoint, method) for every unsafe method the API answers."""
     return [(e, m) for e in api_endpoints() for m in e.methods if m != "GET"]
@@ -439,6 +483,7 @@ def target_pk(world: World, endpoint: Endpoint) -> Any:
         "calendars": world.calendar.pk,
         "calendar-days": world.calendar_day.pk,
         "imports": world.upload.pk,
+        "webhooks": world.webhook.pk,
     }
     assert endpoint.basename in targets, f"seed a target for {endpoint.route} in the World"
     return targets[endpoint.basename]
@@ -693,6 +738,26 @@ def valid_payload(world: World, route: str, method: str) -> Any:
             {"kind": "tags", "file": ("more-tags.csv", b"code,label,category\nsec-up,Up,skill\n")}
         ),
         ("imports/{pk}/commit/", "POST"): lambda: {"partial": False},
+        ("webhooks/", "POST"): lambda: {
+            "url": "http://127.0.0.1:9/new",
+            "description": "New",
+            "event_types": ["coveris.assignment.*", "coveris.employee.terminated"],
+            "org_unit": w.unit_in.pk,
+        },
+        ("webhooks/{pk}/", "PUT"): lambda: {
+            "url": "http://127.0.0.1:9/renamed",
+            "description": "Renamed",
+            "event_types": ["coveris.assignment.approved"],
+            "org_unit": w.root_in.pk,
+            "active": True,
+        },
+        ("webhooks/{pk}/", "PATCH"): lambda: {"description": "Renamed"},
+        ("webhooks/{pk}/rotate-secret/", "POST"): lambda: {"overlap_hours": 24},
+        # Every event there is (the World's delivery's among them): its delivery is reset.
+        ("webhooks/{pk}/replay/", "POST"): lambda: {
+            "since": "2000-01-01T00:00:00Z",
+            "until": "2100-01-01T00:00:00Z",
+        },
     }
     make = bodies.get((route, method))
     return make() if make is not None else None

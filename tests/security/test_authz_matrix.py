@@ -29,6 +29,7 @@ from tests.security.conftest import (
     changed_tables,
     content_type_of,
     database_fingerprint,
+    endpoint_url,
     target_pk,
     valid_payload,
 )
@@ -188,6 +189,25 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("audit-log/", "GET"):                          (401, 200, 403, 403, 200, 403, 403),
     ("audit-log/export/", "GET"):                   (401, 200, 403, 403, 200, 403, 403),
     ("audit-log/verify/", "GET"):                   (401, 200, 403, 403, 200, 403, 403),
+    # Events: the feed is read like the audit trail (the World's events are not listed: they
+    # are not committed, and the feed shows committed events only).
+    ("events/", "GET"):                             (401, 200, 403, 403, 200, 403, 403),
+    # Webhooks: HR admins only. A test ping writes nothing (the World's URL refuses it: 200
+    # with ok=false); a retry and a replay queue the World's delivery again.
+    ("webhooks/", "GET"):                           (401, LIST, 403, 403, 403, 403, 403),
+    ("webhooks/", "POST"):                          (401, NEW, 403, 403, 403, 403, 403),
+    ("webhooks/event-types/", "GET"):               (401, 200, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/", "GET"):                      (401, 200, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/", "PUT"):                      (401, UPD, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/", "PATCH"):                    (401, UPD, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/", "DELETE"):                   (401, DEL, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/history/", "GET"):              (401, 200, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/deliveries/", "GET"):           (401, 200, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/deliveries/{delivery_id}/retry/", "POST"):
+                                                    (401, QUEUED, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/test/", "POST"):                (401, 200, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/rotate-secret/", "POST"):       (401, UPD, 403, 403, 403, 403, 403),
+    ("webhooks/{pk}/replay/", "POST"):              (401, QUEUED, 403, 403, 403, 403, 403),
 }
 # fmt: on
 
@@ -233,7 +253,7 @@ def _check(world: World, role: str, endpoint: Endpoint, method: str, cell: Any) 
     with transaction.atomic():
         # Credentials and bodies (a refresh token is a row) are made before the fingerprint.
         client = _client(world, role, endpoint.route)
-        url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
+        url = endpoint_url(world, endpoint)
         if cell in (LIST, HIDE):
             url += "?page_size=100"
         body = valid_payload(world, endpoint.route, method)
@@ -298,7 +318,7 @@ def test_every_row_names_an_endpoint_that_exists():
 def test_methods_an_endpoint_does_not_answer_are_405_and_write_nothing(endpoint, world):
     """PUT on the append-only ledger, DELETE on an org unit...: 405 for the admin, no write."""
     refused = [m for m in ("POST", "PUT", "PATCH", "DELETE") if m not in endpoint.methods]
-    url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
+    url = endpoint_url(world, endpoint)
     client = world.client("admin")
     before = database_fingerprint()
     for method in refused:

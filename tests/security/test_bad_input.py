@@ -30,7 +30,7 @@ from tests.security.conftest import (
     assert_problem,
     changed_tables,
     database_fingerprint,
-    target_pk,
+    endpoint_url,
     valid_payload,
     write_endpoints,
 )
@@ -268,7 +268,7 @@ def _check(world: World, endpoint: Endpoint, method: str, bad: Bad) -> str | Non
     got = f"{method} {endpoint.route} with {bad.name}"
     with transaction.atomic():
         client = world.client("admin")
-        url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
+        url = endpoint_url(world, endpoint)
         before = database_fingerprint()
         response = _send(client, method, url, bad)
         changed = changed_tables(before, database_fingerprint())
@@ -352,7 +352,7 @@ def _query_parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("endpoint", READS)
 def test_query_parameters_of_the_wrong_type_are_400(endpoint, world):
     client = world.client("admin")
-    url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
+    url = endpoint_url(world, endpoint)
     before = database_fingerprint()
     problems = []
     for parameter in _query_parameters(endpoint):
@@ -394,7 +394,7 @@ PAGED = [
 @pytest.mark.parametrize("endpoint", PAGED)
 def test_page_size_is_clamped_and_deep_pages_are_404(endpoint, world):
     client = world.client("admin")
-    url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
+    url = endpoint_url(world, endpoint)
     response = client.get(url, {"page_size": 10**9})
     assert response.status_code == 200, response.content
     assert len(response.json()["results"]) <= 100

@@ -188,8 +188,10 @@ def test_operation_conforms_to_its_schema(label, mode, debug, world, settings):
     strategies = [operation.as_strategy(generation_mode=mode)]
     if "{id}" in operation.path and mode is GenerationMode.POSITIVE:
         # Rows that exist (the admin sees all of them) as well as generated ids.
-        pk = _seeded_id(world, operation.path)
-        strategies.append(operation.as_strategy(generation_mode=mode, path_parameters={"id": pk}))
+        seeded = {"id": _seeded_id(world, operation.path)}
+        if "{delivery_id}" in operation.path:  # the seeded webhook's own delivery
+            seeded["delivery_id"] = world.delivery.pk
+        strategies.append(operation.as_strategy(generation_mode=mode, path_parameters=seeded))
     references = {name: pick(world) for name, pick in REFERENCES.items()}
 
     @hypothesis_settings(

@@ -15,7 +15,7 @@ from tests.security.conftest import (
     api_endpoints,
     content_type_of,
     database_fingerprint,
-    target_pk,
+    endpoint_url,
     valid_payload,
 )
 
@@ -31,7 +31,7 @@ READS = [
 
 @pytest.mark.parametrize("endpoint", READS)
 def test_head_answers_as_get_and_writes_nothing(endpoint, world):
-    url = endpoint.url(target_pk(world, endpoint)) if endpoint.has_pk else endpoint.url()
+    url = endpoint_url(world, endpoint)
     post_body = valid_payload(world, endpoint.route, "POST") if "POST" in endpoint.methods else None
     if isinstance(post_body, bytes):
         body, content_type = post_body, content_type_of(post_body)
