@@ -46,6 +46,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.urls import Resolver404, resolve
 from django.utils.crypto import salted_hmac
 
+from apps.core import sealing
 from apps.core.codes import ErrorCode
 
 HEADER = "Idempotency-Key"
@@ -167,8 +168,33 @@ def _in_progress(request: HttpRequest) -> JsonResponse:
     )
 
 
+# A stored answer that holds a secret (a webhook's signing secret) is kept sealed.
+_SEALED = b"sealed:"
+_PURPOSE = "idempotent-answer"
+
+
+def sensitive(response: HttpResponseBase) -> HttpResponseBase:
+    """Mark an answer that holds a secret: if its request carried a key, the answer is stored
+    encrypted for the replay."""
+    response.coveris_sensitive = True  # type: ignore[attr-defined]
+    return response
+
+
+def _stored_body(response: HttpResponseBase) -> bytes:
+    body: bytes = response.content  # type: ignore[attr-defined]
+    if getattr(response, "coveris_sensitive", False):
+        return _SEALED + sealing.seal(_PURPOSE, body)
+    return body
+
+
+def _replayed_body(stored: bytes) -> bytes:
+    if stored.startswith(_SEALED):
+        return sealing.unseal(_PURPOSE, stored[len(_SEALED) :])
+    return stored
+
+
 def _replay(row: Any) -> HttpResponse:
-    response = HttpResponse(bytes(row.response_body), status=row.status_code)
+    response = HttpResponse(_replayed_body(bytes(row.response_body)), status=row.status_code)
     if "Content-Type" not in row.response_headers:
         del response["Content-Type"]
     for name, value in row.response_headers.items():
@@ -285,7 +311,7 @@ class IdempotencyMiddleware:
                         for name in REPLAYED_HEADERS
                         if response.has_header(name)
                     },
-                    response_body=response.content,  # type: ignore[attr-defined]
+                    response_body=_stored_body(response),
                 )
             return response
 

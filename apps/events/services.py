@@ -95,11 +95,11 @@ def webhook_update(
         fields["event_types"] = list(dict.fromkeys(fields["event_types"] or []))
         check_event_types(fields["event_types"])
     reenabled = fields.get("active") is True and not locked.active
+    model_update(instance=locked, data=fields, fields=[f for f in WEBHOOK_FIELDS if f in fields])
     if reenabled:
-        fields.update(failing_since=None, disabled_reason="")
-    names = [f for f in (*WEBHOOK_FIELDS, "failing_since", "disabled_reason") if f in fields]
-    model_update(instance=locked, data=fields, fields=names)
-    if reenabled:
+        # Its failure record is cleared with it, and what waited is delivered.
+        locked.failing_since, locked.disabled_reason = None, ""
+        locked.save(update_fields=["failing_since", "disabled_reason", "updated_at"])
         transaction.on_commit(lambda: _deliver_all_shards(locked.pk))
     return locked
 

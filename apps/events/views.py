@@ -16,6 +16,7 @@ from rest_framework.response import Response
 
 from apps.core.codes import ErrorCode
 from apps.core.exceptions import ProblemError
+from apps.core.idempotency import sensitive
 from apps.core.pagination import CoverisPagination
 from apps.core.serializers import NoInputSerializer, reject_body
 from apps.core.viewsets import ServiceModelViewSet
@@ -95,7 +96,9 @@ class WebhookViewSet(ServiceModelViewSet):
         data.is_valid(raise_exception=True)
         webhook, secret = services.webhook_create(actor=acting_user(request), **data.validated_data)
         webhook.secret = secret  # type: ignore[attr-defined]
-        return Response(WebhookWithSecretSerializer(webhook).data, status=status.HTTP_201_CREATED)
+        answer = Response(WebhookWithSecretSerializer(webhook).data, status=status.HTTP_201_CREATED)
+        sensitive(answer)
+        return answer
 
     def perform_service_update(
         self, obj: Webhook, data: dict[str, Any], if_match: str | None
@@ -190,7 +193,9 @@ class WebhookViewSet(ServiceModelViewSet):
             webhook=self.get_object(), actor=acting_user(request), **data.validated_data
         )
         webhook.secret = secret  # type: ignore[attr-defined]
-        return Response(WebhookWithSecretSerializer(webhook).data)
+        answer = Response(WebhookWithSecretSerializer(webhook).data)
+        sensitive(answer)
+        return answer
 
     @extend_schema(
         request=ReplaySerializer,

@@ -666,3 +666,13 @@ def test_turning_a_disabled_webhook_back_on_clears_its_failure_record(as_admin):
     assert (body["active"], body["failing_since"], body["disabled_reason"]) == (True, None, "")
     row = Webhook.objects.get()
     assert (row.active, row.failing_since, row.disabled_reason) == (True, None, "")
+
+
+def test_a_keyed_create_replays_the_same_answer_and_makes_one_webhook(as_admin):
+    key = {"HTTP_IDEMPOTENCY_KEY": "webhook-create-twice"}
+    first = as_admin.post(URL, {"url": HOOK}, format="json", **key)
+    again = as_admin.post(URL, {"url": HOOK}, format="json", **key)
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()  # the secret too: a retry must learn it
+    assert Webhook.objects.filter(url=HOOK).count() == 1
