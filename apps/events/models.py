@@ -65,7 +65,7 @@ class Webhook(models.Model):
     failing_since = models.DateTimeField(null=True, blank=True, editable=False)
     disabled_reason = models.CharField(max_length=200, blank=True, default="")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
