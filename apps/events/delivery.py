@@ -259,7 +259,7 @@ def _record(webhook: Webhook, results: list[tuple[Delivery, Outcome, dt.datetime
                 "next_attempt_at",
             ],
         )
-        if succeeded and not failed:
+        if succeeded:  # the receiver answers: it is not failing, whatever one subject does
             Webhook.objects.filter(pk=webhook.pk, failing_since__isnull=False).update(
                 failing_since=None
             )
@@ -290,11 +290,9 @@ def _due(webhook_id: int, shard: int) -> tuple[list[list[Delivery]], dt.datetime
     first delivery that is not due yet), and when the earliest waiting one falls due."""
     now = _now()
     pending = list(
-        Delivery.objects.filter(webhook_id=webhook_id, shard=shard, state=DeliveryState.PENDING)
-        .order_by("id")
-        .only("id", "event_id", "subject", "attempts", "first_attempt_at", "next_attempt_at")[
-            :BATCH
-        ]
+        Delivery.objects.filter(
+            webhook_id=webhook_id, shard=shard, state=DeliveryState.PENDING
+        ).order_by("id")[:BATCH]
     )
     groups: OrderedDict[str, list[Delivery]] = OrderedDict()
     blocked: set[str] = set()
