@@ -36,7 +36,7 @@ WORKERS ?= 2
 JOB_WORKERS ?= 1
 THREADS ?= 4
 
-.PHONY: help run test test-browser lint schema client audit fmt lock install db-start db-stop db-status bench bench-coverage bench-imports bench-healthz chaos fuzz clean
+.PHONY: help run test test-browser lint schema client audit fmt lock install db-start db-stop db-status bench bench-coverage bench-imports bench-healthz bench-events chaos fuzz clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -137,6 +137,10 @@ bench-coverage: install ## coverage summary at 10k employees: API vs selector vs
 bench-imports: install ## a 100,000-row employee import: dry run and commit rows/s, peak memory (throwaway DB)
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/imports.py; \
 	else $(PY) -m config.devdb test -- $(PY) bench/imports.py; fi
+
+bench-events: install ## 10,000 events to 3 webhook receivers on 2 workers: deliveries/s, p95 latency from commit (throwaway DB)
+	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/events.py; \
+	else $(PY) -m config.devdb test -- $(PY) bench/events.py; fi
 
 bench-healthz: install ## /healthz latency while 260-week supply CSVs stream, and the CSVs' peak memory (own DB)
 	$(PY) bench/healthz.py --employees $${BENCH_EMPLOYEES:-1000}
