@@ -75,6 +75,7 @@ class ErrorCode(StrEnum):
     ALREADY_REVERSED = "already_reversed"
     IDEMPOTENCY_KEY_IN_PROGRESS = "idempotency_key_in_progress"  # the key's first request runs
     IMPORT_NOT_VALIDATED = "import_not_validated"  # commit before the dry run ended, or twice
+    WEBHOOK_INACTIVE = "webhook_inactive"  # a delivery retried while its webhook is off
     # 412, 413, 415
     PRECONDITION_FAILED = "precondition_failed"  # If-Match does not match the ETag
     PAYLOAD_TOO_LARGE = "payload_too_large"

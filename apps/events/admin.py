@@ -247,10 +247,16 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Deliver again now (a fresh retry window)")
     def retry(self, request: HttpRequest, queryset: Any) -> None:
+        from apps.core.exceptions import ProblemError
+
         count = 0
         for row in queryset:
-            services.delivery_retry(delivery_row=row, actor=request.user)
-            count += 1
+            try:
+                services.delivery_retry(delivery_row=row, actor=request.user)
+            except ProblemError as exc:
+                messages.error(request, f"Delivery {row.pk}: {_problem_text(exc)}")
+            else:
+                count += 1
         messages.success(request, f"{count} deliveries queued again.")
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from apps.core.capture import attributed
 from apps.core.codes import ErrorCode
 from apps.core.etag import check_if_match
-from apps.core.exceptions import ProblemError
+from apps.core.exceptions import Conflict, ProblemError
 from apps.core.services import model_update, model_validate
 from apps.events import cloud, delivery, dispatch, secrets, ssrf, types
 from apps.events.models import Delivery, DeliveryState, Event, Webhook
@@ -146,7 +146,12 @@ def webhook_rotate_secret(
 def delivery_retry(*, delivery_row: Delivery, actor: User | None = None) -> Delivery:
     """Deliver again, now, with a fresh retry window (a dead delivery, or a delivered one the
     receiver lost)."""
-    locked = Delivery.objects.select_for_update().get(pk=delivery_row.pk)
+    locked = Delivery.objects.select_for_update().select_related("webhook").get(pk=delivery_row.pk)
+    if not locked.webhook.active:
+        raise Conflict(
+            "The webhook is off: turn it back on (active: true), then retry.",
+            code=ErrorCode.WEBHOOK_INACTIVE,
+        )
     locked.state = DeliveryState.PENDING
     locked.next_attempt_at = timezone.now()
     locked.first_attempt_at = None

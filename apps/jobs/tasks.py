@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from procrastinate.exceptions import UniqueViolation
 
 from apps.jobs.queue import app
 
@@ -21,7 +22,15 @@ async def retry_stalled_jobs(context: Any, timestamp: int) -> int:
         seconds_since_heartbeat=settings.JOBS_STALLED_AFTER_SECONDS
     )
     for job in stalled:
-        await manager.retry_job(job)
+        try:
+            await manager.retry_job(job)
+        except UniqueViolation:
+            # Another job with its queueing lock is queued (a delivery asked for while this one
+            # ran): the two may both wait, so this one gives up its queueing lock.
+            await context.app.connector.execute_query_async(
+                "UPDATE procrastinate_jobs SET queueing_lock = NULL WHERE id = %(id)s", id=job.id
+            )
+            await manager.retry_job(job)
     return len(list(stalled))
 
 

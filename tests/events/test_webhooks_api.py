@@ -676,3 +676,24 @@ def test_a_keyed_create_replays_the_same_answer_and_makes_one_webhook(as_admin):
     assert again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()  # the secret too: a retry must learn it
     assert Webhook.objects.filter(url=HOOK).count() == 1
+
+
+def test_retrying_a_delivery_of_a_webhook_that_is_off_says_so(as_admin):
+    created = as_admin.post(URL, {"url": HOOK}, format="json").json()
+    webhook = Webhook.objects.get(pk=created["id"])
+    make_unit()
+    event = Event.objects.order_by("-id").first()
+    row = Delivery.objects.create(
+        webhook=webhook,
+        event=event,
+        subject=event.subject,
+        shard=0,
+        state=DeliveryState.DEAD,
+        next_attempt_at=timezone.now(),
+    )
+    Webhook.objects.filter(pk=webhook.pk).update(active=False)
+    response = as_admin.post(f"{URL}{webhook.pk}/deliveries/{row.pk}/retry/")
+    assert response.status_code == 409
+    assert response.json()["code"] == "webhook_inactive"
+    row.refresh_from_db()
+    assert row.state == DeliveryState.DEAD
