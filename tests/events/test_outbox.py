@@ -53,8 +53,9 @@ def test_an_assignment_event_names_its_positions_unit(admin_user):
 def test_a_deleted_rows_event_keeps_its_unit(admin_user):
     unit = make_unit()
     position = make_position(unit)
-    from apps.demand.models import CoverageRequirement
     import datetime as dt
+
+    from apps.demand.models import CoverageRequirement
 
     requirement = CoverageRequirement.objects.create(
         position=position,
@@ -90,9 +91,14 @@ def test_ledger_and_tag_entries_are_events(admin_user):
 
 def test_rolled_back_writes_leave_no_event(admin_user):
     before = Event.objects.count()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        make_unit()
-        raise RuntimeError
+
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            make_unit()
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     assert Event.objects.count() == before
 
 
@@ -106,9 +112,12 @@ def test_rolled_back_writes_leave_no_event(admin_user):
 )
 def test_the_event_table_refuses_edits(admin_user, statement):
     make_unit()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(statement)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement)
 
 
 def test_events_render_as_cloudevents(admin_user):

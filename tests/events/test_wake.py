@@ -39,9 +39,13 @@ def test_a_committed_write_queues_one_dispatch():
 
 
 def test_a_rolled_back_write_queues_nothing():
-    with pytest.raises(RuntimeError), transaction.atomic():
-        make_unit()
-        raise RuntimeError
+    def write_then_fail() -> None:
+        with transaction.atomic():
+            make_unit()
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        write_then_fail()
     assert _queued() == 0
 
 
