@@ -39,6 +39,7 @@ THREADS = 8
 MAX_BACKOFF_SECONDS = 6 * 3600
 ERROR_LENGTH = 500
 USER_AGENT = "Coveris-Webhooks/1"
+ANSWER_BYTES = 64 * 1024
 
 _pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
 _pools_lock = threading.Lock()
@@ -179,11 +180,16 @@ def send(url: str, headers: dict[str, str], payload: bytes) -> Outcome:
             else "failed"
         )
         return outcome(False, None, f"{kind}: {reason}")
+    # At most 64 KB of the answer is read; a connection whose answer was longer (or broke) is
+    # closed rather than reused, so no unread bytes reach the next request on it.
+    reusable = False
     try:
-        response.read(64 * 1024, decode_content=False)
+        reusable = len(response.read(ANSWER_BYTES + 1, decode_content=False)) <= ANSWER_BYTES
     except urllib3.exceptions.HTTPError:
         pass
     finally:
+        if not reusable:
+            response.close()
         response.release_conn()
     status = response.status
     if 200 <= status < 300:

@@ -67,3 +67,42 @@ def test_a_receiver_failing_everything_for_the_window_disables_the_webhook(setti
     assert not webhook.active
     assert webhook.disabled_reason.startswith("Disabled automatically")
     assert "answered 503" in webhook.disabled_reason
+
+
+def test_a_long_answer_does_not_spoil_the_next_delivery_on_its_connection(settings):
+    """Only 64 KB of an answer is read: the connection is then closed, not reused with the
+    rest of the answer unread."""
+    import http.server
+    import threading
+
+    from apps.events.delivery import send
+
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    seen: list[bytes] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            seen.append(self.rfile.read(int(self.headers["Content-Length"])))
+            long = b"x" * 200_000 if len(seen) == 1 else b"ok"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(long)))
+            self.end_headers()
+            self.wfile.write(long)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        first = send(url, {}, b'{"n": 1}')
+        second = send(url, {}, b'{"n": 2}')
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert (first.ok, first.status_code) == (True, 200)
+    assert (second.ok, second.status_code) == (True, 200)
+    assert seen == [b'{"n": 1}', b'{"n": 2}']
