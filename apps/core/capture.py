@@ -199,10 +199,10 @@ def _watch(sql: Any, connection: Any) -> None:
         if not connection.in_atomic_block:
             _tell(callback)
             continue
-        told = functools.partial(_tell, callback)
-        told.coveris_watch = callback  # type: ignore[attr-defined]
         pending = (getattr(entry[1], "coveris_watch", None) for entry in connection.run_on_commit)
-        if callback not in pending:
+        if callback not in pending:  # once per transaction
+            told = functools.partial(_tell, callback)
+            told.coveris_watch = callback  # type: ignore[attr-defined]
             transaction.on_commit(told, using=connection.alias)
 
 

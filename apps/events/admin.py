@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from apps.core.admin import RecordedHistoryMixin
+from apps.core.exceptions import ProblemError
 from apps.events import services
 from apps.events.models import Attempt, Delivery, Event, GapThreshold, Webhook
 
@@ -58,8 +59,6 @@ class WebhookForm(forms.ModelForm):  # type: ignore[type-arg]
 
     def clean(self) -> dict[str, Any]:
         """The API's checks: the SSRF guard on a new URL, and known event types."""
-        from apps.core.exceptions import ProblemError
-
         data = super().clean() or {}
         try:
             if "url" in data and data["url"] != self.instance.url:
@@ -188,8 +187,6 @@ class WebhookAdmin(RecordedHistoryMixin, admin.ModelAdmin):  # type: ignore[type
             request.POST or None, initial={"since": now - dt.timedelta(days=1), "until": now}
         )
         if request.method == "POST" and form.is_valid():
-            from apps.core.exceptions import ProblemError
-
             try:
                 queued = services.webhook_replay(
                     webhook=webhook, actor=request.user, **form.cleaned_data
@@ -247,8 +244,6 @@ class DeliveryAdmin(ReadOnlyAdmin):
 
     @admin.action(description="Deliver again now (a fresh retry window)")
     def retry(self, request: HttpRequest, queryset: Any) -> None:
-        from apps.core.exceptions import ProblemError
-
         count = 0
         for row in queryset:
             try:

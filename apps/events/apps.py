@@ -9,11 +9,10 @@ class EventsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.core import capture
-        from apps.events import dispatch, gaps
+        from apps.events import dispatch
 
         # After a transaction that wrote an audited table commits, the dispatcher is woken (at
         # most once per transaction); a periodic sweep catches writes made outside the app.
         capture.on_commit_of_writes(dispatch.audited_tables(), dispatch.wake)
-        dispatch.register_batch_hook(gaps.check_batch)
         pre_migrate.connect(lambda **_: dispatch.migrating(started=True), weak=False)
         post_migrate.connect(lambda **_: dispatch.migrating(started=False), weak=False)

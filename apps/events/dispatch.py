@@ -6,12 +6,11 @@ table (apps.core.capture.on_commit_of_writes), and by a periodic sweep."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from apps.events import feed
+from apps.events import feed, gaps
 from apps.events.models import DispatchCursor, Event
 
 log = logging.getLogger(__name__)
@@ -59,9 +58,6 @@ FAN_OUT = INSERT_DELIVERIES.format(
     matches=MATCHES,
 )
 
-# The gap checker's hook: (events of one batch) -> events it wrote (apps.events.gaps).
-_batch_hooks: list[Any] = []
-
 
 def audited_tables() -> frozenset[str]:
     """The tables whose writes produce events: every change-captured table (its trigger writes
@@ -108,13 +104,10 @@ def wake() -> None:
         log.warning("could not wake the event dispatcher", exc_info=True)
 
 
-def register_batch_hook(hook: Any) -> None:
-    _batch_hooks.append(hook)
-
-
 def dispatch_batch() -> tuple[int, set[tuple[int, int]]]:
     """Fan out the next batch of committed events; (events read, the (webhook, shard) pairs
-    that got deliveries). Dispatchers take turns on the cursor's row lock."""
+    that got deliveries). The batch's gap events are written in the same transaction.
+    Dispatchers take turns on the cursor's row lock."""
     with transaction.atomic():
         DispatchCursor.objects.get_or_create(name=CURSOR_NAME)
         cursor = DispatchCursor.objects.select_for_update().get(name=CURSOR_NAME)
@@ -140,8 +133,7 @@ def dispatch_batch() -> tuple[int, set[tuple[int, int]]]:
             pairs = {(int(w), int(s)) for w, s in sql.fetchall()}
         cursor.xid, cursor.event_id = last
         cursor.save(update_fields=["xid", "event_id", "updated_at"])
-        for hook in _batch_hooks:
-            hook(events)
+        gaps.check_batch(events)
     return len(events), pairs
 
 

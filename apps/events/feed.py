@@ -21,11 +21,15 @@ Position = tuple[int, int]
 START: Position = (0, 0)
 _CURSOR = re.compile(r"(\d{1,19})\.(\d{1,19})")
 
+
+def committed(table: str) -> str:
+    """SQL: the row of `table` (an event) belongs to a transaction older than every transaction
+    still open."""
+    return f"{table}.xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+
 # Both sides of the condition use the (xid, id) index; xmin is read once per statement.
-_AFTER = (
-    "(events_event.xid, events_event.id) > (%s, %s)"
-    " AND events_event.xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-)
+_AFTER = "(events_event.xid, events_event.id) > (%s, %s) AND " + committed("events_event")
 
 
 def cursor_of(position: Position) -> str:

@@ -16,7 +16,7 @@ from apps.core.codes import ErrorCode
 from apps.core.etag import check_if_match
 from apps.core.exceptions import Conflict, ProblemError
 from apps.core.services import model_update, model_validate
-from apps.events import cloud, delivery, dispatch, secrets, ssrf, types
+from apps.events import cloud, delivery, dispatch, feed, secrets, ssrf, types
 from apps.events.models import Delivery, DeliveryState, Event, Webhook
 from apps.users.models import User
 
@@ -171,8 +171,7 @@ RETURNING d.shard
 
 REPLAY_INSERT = dispatch.INSERT_DELIVERIES.format(
     webhooks="w.id = %(webhook)s",
-    events="e.time >= %(since)s AND e.time < %(until)s"
-    " AND e.xid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+    events=f"e.time >= %(since)s AND e.time < %(until)s AND {feed.committed('e')}",
     matches=dispatch.MATCHES,
 )
 
