@@ -12,6 +12,7 @@ from apps.core.viewsets import detail_action_view
 from apps.demand.views import RequirementViewSet
 from apps.events.views import EventFeedViewSet, WebhookViewSet
 from apps.imports.views import ImportViewSet
+from apps.leave.views import EntitlementViewSet, LeaveBalanceAction, LeaveRequestViewSet
 from apps.offer.views import LedgerEntryViewSet
 from apps.org.views import EmployeeViewSet, OrgUnitViewSet, PositionViewSet
 from apps.tags.views import (
@@ -40,19 +41,22 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("employee-tags", EmployeeTagViewSet, basename="employee-tag")
 router.register("position-tags", PositionTagViewSet, basename="position-tag")
 router.register("tag-changes", TagChangeViewSet, basename="tag-change")
+router.register("leave-requests", LeaveRequestViewSet, basename="leave-request")
+router.register("leave-entitlements", EntitlementViewSet, basename="leave-entitlement")
 router.register("imports", ImportViewSet, basename="import")
 router.register("events", EventFeedViewSet, basename="event")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 
 # GET actions that higher apps add to lower apps' resources (apps.core.viewsets.
 # detail_action_view): prefix -> [(action name, its mixin)]. The audit read side adds history/
-# to each resource whose changes are logged; the tags app adds the candidates of a position.
+# to each resource whose changes are logged; the tags app adds the candidates of a position,
+# the leave app an employee's leave balance.
 DETAIL_ACTIONS: dict[str, list[tuple[str, type]]] = {
     "users": [("history", HistoryAction)],
     "org-units": [("history", HistoryAction)],
     "calendars": [("history", HistoryAction)],
     "positions": [("history", HistoryAction), ("candidates", CandidatesAction)],
-    "employees": [("history", HistoryAction)],
+    "employees": [("history", HistoryAction), ("leave-balance", LeaveBalanceAction)],
     "assignments": [("history", HistoryAction)],
     "business-rules": [("history", HistoryAction)],
     "coverage-requirements": [("history", HistoryAction)],
@@ -60,6 +64,8 @@ DETAIL_ACTIONS: dict[str, list[tuple[str, type]]] = {
     "employee-tags": [("history", HistoryAction)],
     "position-tags": [("history", HistoryAction)],
     "webhooks": [("history", HistoryAction)],
+    "leave-requests": [("history", HistoryAction)],
+    "leave-entitlements": [("history", HistoryAction)],
 }
 
 detail_action_urls: list[URLPattern] = [

@@ -27,6 +27,8 @@ class EntityType(models.TextChoices):
     CALENDAR_DAY = "calendar_day", "Calendar day"
     WEBHOOK = "webhook", "Webhook"
     GAP_THRESHOLD = "gap_threshold", "Gap threshold"
+    LEAVE_REQUEST = "leave_request", "Leave request"
+    LEAVE_ENTITLEMENT = "leave_entitlement", "Leave entitlement"
 
     @property
     def collection(self) -> str:

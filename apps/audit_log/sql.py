@@ -34,6 +34,15 @@ SELECT ('assignment_transition:' || l.id)::text, 'assignment_transition'::text, 
 FROM assignments_assignmenttransitionlog l
 """
 
+LEAVE_TRANSITIONS = f"""
+SELECT ('leave_transition:' || l.id)::text, 'leave_transition'::text, l.id::bigint,
+       '{EntityType.LEAVE_REQUEST}'::text, l.subject_id::bigint, l.transition::text,
+       l.from_state::text, l.to_state::text, l.actor_id::bigint, l.at, l.reason::text,
+       l.request_id::text, l.metadata, l.prev_hash::text, l.hash::text, 'transition'::text,
+       '{{}}'::jsonb, '{EntityType.LEAVE_REQUEST}'::text, l.subject_id::bigint
+FROM leave_leavetransitionlog l
+"""
+
 LEDGER_ENTRIES = f"""
 SELECT ('ledger_entry:' || l.id)::text, 'ledger_entry'::text, l.id::bigint,
        '{EntityType.EMPLOYEE}'::text, l.employee_id::bigint, ('ledger.' || l.kind)::text, ''::text,
@@ -70,7 +79,14 @@ SELECT ('change:' || c.id)::text, 'change'::text, c.id::bigint, c.entity_type::t
 FROM core_change c
 """
 
-BRANCHES = (EMPLOYEE_TRANSITIONS, ASSIGNMENT_TRANSITIONS, LEDGER_ENTRIES, TAG_CHANGES, CHANGES)
+BRANCHES = (
+    EMPLOYEE_TRANSITIONS,
+    ASSIGNMENT_TRANSITIONS,
+    LEAVE_TRANSITIONS,
+    LEDGER_ENTRIES,
+    TAG_CHANGES,
+    CHANGES,
+)
 
 
 def view_sql(selects: tuple[str, ...] = BRANCHES) -> str:

@@ -15,6 +15,7 @@ their SQL while it is active, and leave it alone otherwise.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from django.db.models import Min, QuerySet
 from apps.core.capture import tracked_models
 
 _instant: ContextVar[dt.datetime | None] = ContextVar("as_of", default=None)
+# Rows a report reads as if they were in a dated table (`supposing`): {table: [row as a dict]}.
+_supposed: ContextVar[dict[str, list[dict[str, Any]]] | None] = ContextVar("supposed", default=None)
 
 # Append-only tables whose rows carry the database's time of recording in `at`.
 DATED_TABLES = ("offer_ledgerentry",)
@@ -47,6 +50,21 @@ def as_of(instant: dt.datetime | None) -> Iterator[None]:
         _instant.reset(token)
 
 
+@contextmanager
+def supposing(table: str, rows: list[dict[str, Any]]) -> Iterator[None]:
+    """Reports inside the block read the dated table `table` (DATED_TABLES) as if `rows` were
+    in it too: "what would coverage be with this ledger entry", by the report's own SQL and
+    writing nothing. A row names the table's columns it sets; the others are NULL."""
+    if table not in DATED_TABLES:
+        raise ValueError(f"{table} is not a dated table")
+    now = _supposed.get() or {}
+    token = _supposed.set({**now, table: [*now.get(table, []), *rows]})
+    try:
+        yield
+    finally:
+        _supposed.reset(token)
+
+
 def first_record() -> dt.datetime | None:
     """When the change log begins: nothing can be reported as of an earlier instant."""
     from apps.core.models import Change
@@ -64,12 +82,26 @@ def _replayed_tables() -> dict[str, str]:
     }
 
 
+def _supposed_rows(table: str) -> str:
+    """The rows `supposing` adds to `table`, as a set (bound to `coveris_supposed_<table>`)."""
+    return (
+        f" UNION ALL SELECT * FROM jsonb_populate_recordset(NULL::public.{table},"
+        f" %(coveris_supposed_{table})s::jsonb)"
+    )
+
+
 def _cte(table: str, entity_type: str | None, placeholder: str) -> str:
     # MATERIALIZED: computed once; inlined, a report's joins would rebuild the records from
     # JSON at every row they touch. The record is built in FROM (LATERAL), once per row, not once
     # per column as `(jsonb_populate_record(...)).*` would.
     if entity_type is None:
-        return f"{table} AS MATERIALIZED (SELECT * FROM public.{table} WHERE at <= {placeholder})"
+        # Supposed rows are for the reports' raw SQL (named parameters), not the ORM's.
+        named = placeholder.startswith("%(")
+        extra = _supposed_rows(table) if named and table in (_supposed.get() or {}) else ""
+        return (
+            f"{table} AS MATERIALIZED (SELECT * FROM public.{table} WHERE at <= {placeholder}"
+            f"{extra})"
+        )
     return (
         f"{table} AS MATERIALIZED (SELECT r.* FROM (SELECT DISTINCT ON (entity_id) state"
         f" FROM core_change WHERE entity_type = '{entity_type}' AND at <= {placeholder}"
@@ -93,14 +125,38 @@ def rewrite(sql: str, placeholder: str) -> tuple[str, int]:
     return f"WITH {ctes}\n{stripped}", len(used)
 
 
+def _supposing(sql: str) -> tuple[str, dict[str, Any]]:
+    """`sql` reading the rows `supposing` adds (now, not as of an instant), and its params."""
+    supposed = _supposed.get() or {}
+    used = [t for t in supposed if re.search(rf'(?<![\w.]){t}(?!\w)|"{t}"', sql)]
+    if not used:
+        return sql, {}
+    ctes = ",\n".join(
+        f"{t} AS MATERIALIZED (SELECT * FROM public.{t}{_supposed_rows(t)})" for t in used
+    )
+    stripped = sql.lstrip()
+    if stripped[:5].upper() == "WITH ":
+        sql = f"WITH {ctes},\n{stripped[5:]}"
+    else:
+        sql = f"WITH {ctes}\n{stripped}"
+    return sql, {f"coveris_supposed_{t}": json.dumps(supposed[t], default=str) for t in used}
+
+
 def execute(cursor: Any, sql: str, params: dict[str, Any]) -> None:
-    """Run a report's SQL (named parameters), as of the current instant when there is one."""
+    """Run a report's SQL (named parameters), as of the current instant when there is one, with
+    the rows `supposing` adds when there are any."""
     instant = current()
     if instant is None:
-        cursor.execute(sql, params)
+        sql, extra = _supposing(sql)
+        cursor.execute(sql, {**params, **extra})
         return
     rewritten, _ = rewrite(sql, "%(coveris_as_of)s")
-    cursor.execute(rewritten, {**params, "coveris_as_of": instant})
+    extra = {
+        f"coveris_supposed_{t}": json.dumps(rows, default=str)
+        for t, rows in (_supposed.get() or {}).items()
+        if f"coveris_supposed_{t}" in rewritten
+    }
+    cursor.execute(rewritten, {**params, **extra, "coveris_as_of": instant})
 
 
 def _compiled(queryset: QuerySet[Any]) -> tuple[str, list[Any]]:

@@ -57,6 +57,8 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     CSRF_FAILED = "csrf_failed"
     OVERRIDE_NOT_ALLOWED = "override_not_allowed"  # only HR admins override business rules
+    PAST_LEAVE_ADMIN_ONLY = "past_leave_admin_only"  # leave starting before today
+    OWN_REQUEST = "own_request"  # a manager deciding their own leave request
     # 404, 405, 406
     NOT_FOUND = "not_found"  # also an object outside the caller's scope
     METHOD_NOT_ALLOWED = "method_not_allowed"
@@ -76,6 +78,7 @@ class ErrorCode(StrEnum):
     IDEMPOTENCY_KEY_IN_PROGRESS = "idempotency_key_in_progress"  # the key's first request runs
     IMPORT_NOT_VALIDATED = "import_not_validated"  # commit before the dry run ended, or twice
     WEBHOOK_INACTIVE = "webhook_inactive"  # a delivery retried while its webhook is off
+    LEAVE_OVERLAP = "leave_overlap"  # `conflicting_request`: the open request on those days
     # 412, 413, 415
     PRECONDITION_FAILED = "precondition_failed"  # If-Match does not match the ETag
     PAYLOAD_TOO_LARGE = "payload_too_large"
@@ -85,6 +88,12 @@ class ErrorCode(StrEnum):
     RULE_VIOLATION = "rule_violation"  # business rules with severity `error` (`violations`)
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"  # the key came with another request
     IMPORT_HAS_ERRORS = "import_has_errors"  # an all-or-nothing commit of rows in error
+    # Leave (apps/leave)
+    ACROSS_TERMINATION = "across_termination"  # leave past the employee's termination date
+    OUTSIDE_EMPLOYMENT = "outside_employment"  # leave before the hire date
+    NO_WORKING_HOURS = "no_working_hours"  # the days hold no working hours to take off
+    TOO_MANY_HOURS = "too_many_hours"  # more hours than the days can hold
+    LEAVE_SPANS_YEARS = "leave_spans_years"  # a request ends in the year it starts
     # 429, 500
     THROTTLED = "throttled"
     LOCKED_OUT = "locked_out"  # too many failed logins for this account or address (django-axes)

@@ -193,4 +193,5 @@ def detail_action_view(resource: type[Any], action: type[Any], name: str) -> Any
         (action, resource),
         {"filter_backends": [], "__doc__": resource.__doc__},
     )
-    return viewset.as_view({"get": name}, detail=True)
+    # The route may be hyphenated (`leave-balance/`), the method is not (`leave_balance`).
+    return viewset.as_view({"get": name.replace("-", "_")}, detail=True)

@@ -31,6 +31,7 @@ VERBS = {
     "add": "added",
     "change": "changed",
     "remove": "removed",
+    "request": "requested",
 }
 
 

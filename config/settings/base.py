@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "apps.offer",
     "apps.demand",
     "apps.tags",
+    "apps.leave",
     "apps.audit_log",
     "apps.imports",
     "apps.events",

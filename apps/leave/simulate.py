@@ -1,0 +1,72 @@
+"""What approving leave would do, writing nothing (POST leave-requests/simulate/): the
+violations of the rules guarding `approve`, the balance before and after, and per position the
+employee is assigned to and week of the leave, coverage now and with the leave approved."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from apps.business_rules.engine import evaluate
+from apps.leave.models import LeaveRequest
+from apps.leave.rules import LeaveContext
+from apps.leave.services import ledger_fields, validated_request
+from apps.org.models import Position
+from apps.reports.weeks import week_label
+from apps.users.models import User
+
+
+def leave_simulate(
+    *, actor: User, request: LeaveRequest | None = None, **fields: Any
+) -> dict[str, Any]:
+    """`request` (an existing one, as if approved now) or the fields of one not asked for."""
+    fields.pop("reason", None)
+    if request is None:
+        employee = fields.pop("employee")
+        request = validated_request(employee, fields)
+    violations = evaluate(subject=request, transition="approve")
+    context = LeaveContext(request)
+    before = context.balance
+    hours = Decimal(request.hours)
+    after = {
+        **before,
+        "approved": before["approved"] + hours,
+        "requested": before["requested"],
+        "remaining": before["remaining"] - hours,
+    }
+    codes = dict(
+        Position.objects.filter(pk__in={c.position for c in context.coverage}).values_list(
+            "pk", "code"
+        )
+    )
+    coverage = [
+        {
+            "position": c.position,
+            "position_code": codes.get(c.position, ""),
+            "week": week_label(c.after.week_start),
+            "week_start": c.after.week_start,
+            "required": c.after.required,
+            "assigned_before": c.before.assigned,
+            "assigned_after": c.after.assigned,
+            "gap_before": c.before.gap,
+            "gap_after": c.after.gap,
+            "leave_hours_lost_after": getattr(c.after, "leave_hours_lost", Decimal("0.00")),
+        }
+        for c in context.coverage
+    ]
+    return {
+        "employee": request.employee_id,
+        "kind": request.kind,
+        "start_date": request.start_date,
+        "end_date": request.end_date,
+        "hours": hours,
+        "hours_per_week": ledger_fields(request)["hours_per_week"],
+        "violations": violations,
+        "blocked": any(v["severity"] == "error" for v in violations),
+        "balance_before": {"kind": request.kind, **before},
+        "balance_after": {"kind": request.kind, **after},
+        "coverage": coverage,
+        "gap_opened_hours": sum(
+            (max(c.opened, Decimal(0)) for c in context.coverage), Decimal("0.00")
+        ),
+    }
