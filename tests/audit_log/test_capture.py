@@ -80,6 +80,25 @@ def _gap_threshold() -> Any:
     return GapThreshold.objects.create(org_unit=make_unit(), hours=Decimal("4.00"))
 
 
+def _leave_request() -> Any:
+    from apps.leave.models import LeaveRequest
+
+    return LeaveRequest.objects.create(
+        employee=make_employee(make_unit()),
+        start_date=dt.date(2027, 3, 1),
+        end_date=dt.date(2027, 3, 5),
+        hours=Decimal("28.57"),
+    )
+
+
+def _leave_entitlement() -> Any:
+    from apps.leave.models import LeaveEntitlement
+
+    return LeaveEntitlement.objects.create(
+        employee=make_employee(make_unit()), year=2027, hours=Decimal("200.00")
+    )
+
+
 # entity type -> (make one, a column to change, its new value, the value as recorded)
 SUBJECTS: dict[str, tuple[Callable[[], Any], str, Any, Any]] = {
     "org_unit": (make_unit, "name", "Renamed", "Renamed"),
@@ -97,6 +116,8 @@ SUBJECTS: dict[str, tuple[Callable[[], Any], str, Any, Any]] = {
     "calendar_day": (_calendar_day, "hours", Decimal("4.00"), 4.0),
     "webhook": (_webhook, "description", "HRIS", "HRIS"),
     "gap_threshold": (_gap_threshold, "hours", Decimal("6.00"), 6.0),
+    "leave_request": (_leave_request, "note", "Family visit", "Family visit"),
+    "leave_entitlement": (_leave_entitlement, "hours", Decimal("160.00"), 160.0),
     "assignment": (
         lambda: make_assignment(make_employee(make_unit()), make_position(make_unit())),
         "weekly_hours",
@@ -163,6 +184,7 @@ def test_every_model_is_tracked_or_a_log_or_framework_state():
         "audit_log.AuditEntry",
         "fsm.EmployeeTransitionLog",
         "assignments.AssignmentTransitionLog",
+        "leave.LeaveTransitionLog",
         "offer.LedgerEntry",
         "tags.TagChangeLog",
     }
