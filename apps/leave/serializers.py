@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.assignments.serializers import EARLIEST_DATE, LATEST_DATE, ViolationSerializer
@@ -101,6 +102,8 @@ class LeaveRequestWriteSerializer(StrictInputMixin, ScopedRelationsMixin, serial
         return attrs
 
 
+# Named apart from assignments/simulate/'s shapes (one component name each in the schema).
+@extend_schema_serializer(component_name="LeaveSimulateInput")
 class SimulateInputSerializer(LeaveRequestWriteSerializer):
     """What approving leave would do: a request's id, or the fields of one not yet asked for."""
 
@@ -167,6 +170,7 @@ class SimulateCoverageSerializer(serializers.Serializer):  # type: ignore[type-a
     leave_hours_lost_after = DecimalField(max_digits=9, decimal_places=2)
 
 
+@extend_schema_serializer(component_name="LeaveSimulateResult")
 class SimulateResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
     employee = serializers.IntegerField()
     kind = serializers.CharField()

@@ -48,6 +48,17 @@ class LeavePermission(BasePermission):
         return request.method in SAFE_METHODS or not user.is_auditor
 
 
+class MayDecideLeave(BasePermission):
+    """simulate/ answers what an approval would do, the coverage of the employee's positions
+    included: for those who approve (HR admins, managers). Employees see no coverage."""
+
+    message = "Only HR admins and managers may see what approving leave would do."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        return bool(user and user.is_authenticated and (user.is_admin or user.is_manager))
+
+
 class LeaveRequestViewSet(TransitionActionsMixin, ServiceModelViewSet):
     """Leave requests: create = ask (state `requested`); state through transitions/ (`approve`
     writes the ledger's leave entry, `cancel` of an approved one reverses it)."""
@@ -72,7 +83,13 @@ class LeaveRequestViewSet(TransitionActionsMixin, ServiceModelViewSet):
         responses=SimulateResultSerializer,
         summary="What approving leave would do (violations, balance, coverage), writing nothing",
     )
-    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    @action(
+        detail=False,
+        methods=["post"],
+        filter_backends=[],
+        pagination_class=None,
+        permission_classes=[MayDecideLeave],
+    )
     def simulate(self, request: Request) -> Response:
         data = SimulateInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)

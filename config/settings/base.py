@@ -330,6 +330,8 @@ SPECTACULAR_SETTINGS = {
         "EntityTypeEnum": "apps.audit_log.models.EntityType",
         "CalendarDayKindEnum": "apps.calendars.models.DayKind",
         "CalendarDaySourceEnum": "apps.calendars.models.DaySource",
+        "LeaveStateEnum": "apps.leave.models.LeaveState",
+        "LeaveKindEnum": "apps.leave.models.LeaveKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
