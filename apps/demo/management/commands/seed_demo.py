@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from apps.core.capture import acting_as
 from apps.demo.assignments import seed_work
 from apps.demo.calendars import seed_calendars
+from apps.demo.leave import seed_leave
 from apps.demo.org import seed_org
 from apps.demo.tags import seed_tags
 from apps.demo.users import DEMO_PASSWORD, DEMO_USERS, seed_users
@@ -85,6 +86,8 @@ class Command(BaseCommand):
             seed_tags(users=users, say=say)
             self.stdout.write("seed_demo: working calendars and public holidays")
             seed_calendars()
+            self.stdout.write("seed_demo: leave entitlements, rules and requests")
+            seed_leave(users=users, say=say)
             self.stdout.write(f"seed_demo: done in {time.monotonic() - started:.1f}s")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for email, role, _ in DEMO_USERS:
