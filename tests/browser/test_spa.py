@@ -1,6 +1,8 @@
 """The SPA on another origin, in a real browser: CORS with credentials, the cookie-JWT login,
 the CSRF cookie read by the page and sent back as X-CSRFToken, an assignment created and
-approved, the audit log, refresh, logout, and refusal after it.
+approved, the audit log, refresh, logout, and refusal after it; and leave: an employee asks
+for it, sees it pending and their balance, a manager approves it on the same page, the
+employee sees it approved and the balance lower.
 
 The SPA (tests/browser/spa/) is served from http://127.0.0.1:<port B>, the API from
 http://127.0.0.1:<port A>. Cookies are scoped to a host, not to a port, so the csrftoken
@@ -19,6 +21,8 @@ import pytest
 
 from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.fsm.services import transition_apply
+from apps.leave.models import LeaveEntitlement, LeaveRequest, LeaveTransitionLog
+from apps.offer.models import LedgerEntry
 from apps.reports.weeks import week_start
 from apps.users.models import Role, User
 from tests.factories.org import make_employee, make_position, make_unit
@@ -29,10 +33,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RUN_TIMEOUT_MS = 30_000
 
 
-def run_scenario(page, origin: str, api: str, **fields: str) -> dict[str, dict[str, str]]:
-    """Open the SPA at `origin`, fill its form, run it; the steps it wrote, by name."""
+def run_scenario(
+    page, origin: str, api: str, *, flow: str | None = None, **fields: str
+) -> dict[str, dict[str, str]]:
+    """Open the SPA at `origin`, pick its scenario (`flow`; the assignment one by default),
+    fill its form, run it; the steps it wrote, by name."""
     page.goto(f"{origin}/index.html?api={api}")
     assert page.input_value("#api") == api
+    if flow is not None:
+        page.select_option("#flow", flow)
     for name, value in fields.items():
         page.fill(f"#{name}", value)
     page.click("#run")
@@ -129,3 +138,83 @@ def test_an_origin_outside_cors_allowed_origins_gets_nothing(
     assert steps["csrf"]["status"] == "network-error"
     assert User.objects.get(pk=admin.pk).last_login is None
     assert not Assignment.objects.exists()
+
+
+@pytest.fixture
+def leave_org():
+    """An employee who signs in, entitled to 80 h of vacation next year, and a manager whose
+    scope is the employee's unit."""
+    unit = make_unit("SPA-L", name="SPA leave unit")
+    employee_user = UserFactory(role=Role.EMPLOYEE, email="spa-employee@example.test")
+    manager = UserFactory(role=Role.MANAGER, email="spa-manager@example.test")
+    manager.scope.add(unit)
+    employee = make_employee(
+        unit,
+        employee_number="E-SPA-L",
+        hire_date=dt.date(2025, 1, 6),
+        contract_hours=Decimal("40"),
+        user=employee_user,
+    )
+    year = dt.date.today().year + 1
+    LeaveEntitlement.objects.create(employee=employee, year=year, kind="vacation", hours=80)
+    return employee_user, manager, employee, year
+
+
+def test_spa_employee_asks_for_leave_manager_approves_balance_drops(
+    page, app_server, spa_origin, leave_org
+):
+    employee_user, manager, employee, year = leave_org
+    monday = dt.date.fromisocalendar(year, 9, 1)  # a week of next year: ahead of today
+
+    steps = run_scenario(
+        page,
+        spa_origin.url,
+        app_server.url,
+        flow="leave",
+        email=employee_user.email,
+        password=PASSWORD,
+        manager=manager.email,
+        manager_password=PASSWORD,
+        leave_start=monday.isoformat(),
+        leave_end=(monday + dt.timedelta(days=6)).isoformat(),
+    )
+
+    expected = {
+        "csrf": "204",
+        "employee-login": "200",
+        "me": "200",
+        "leave-without-csrf": "403",  # a cookie-authenticated write needs X-CSRFToken
+        "leave-request": "201",
+        "leave-pending": "200",
+        "balance-before": "200",
+        "employee-logout": "204",
+        "manager-login": "200",
+        "approve": "200",
+        "manager-logout": "204",
+        "employee-login-again": "200",
+        "leave-approved": "200",
+        "balance-after": "200",
+        "logout": "204",
+    }
+    assert {name: step["status"] for name, step in steps.items()} == expected, steps
+    assert all(step["ok"] == "true" for step in steps.values()), steps
+    assert "requested 40.00 h" in steps["leave-request"]["text"]
+    assert "entitled 80.00 requested 40.00 remaining 80.00" in steps["balance-before"]["text"]
+    assert "entitled 80.00 requested 0.00 remaining 40.00" in steps["balance-after"]["text"]
+
+    # What the browser did is what the database holds: one request, approved by the manager,
+    # and the ledger's leave entry of its week.
+    leave = LeaveRequest.objects.get(employee=employee)
+    assert (leave.state, leave.hours, leave.created_by_id) == (
+        "approved",
+        Decimal("40.00"),
+        employee_user.pk,
+    )
+    log = LeaveTransitionLog.objects.get(subject=leave, transition="approve")
+    assert (log.actor_id, log.reason) == (manager.pk, "Approved from the SPA")
+    entry = LedgerEntry.objects.get(pk=leave.ledger_entry_id)
+    assert (entry.kind, entry.start_date, entry.hours_per_week) == (
+        "leave",
+        monday,
+        Decimal("-40.00"),
+    )

@@ -116,13 +116,86 @@ async function scenario(input) {
   record("refresh-after-logout", r.status, r.status === 401, r.data && r.data.code);
 }
 
+function vacationRow(balance) {
+  return balance ? `entitled ${balance.entitled} requested ${balance.requested} remaining ${balance.remaining}` : "";
+}
+
+// The leave scenario: the employee asks for leave and sees it pending and their balance; the
+// manager signs in on the same page and approves it; the employee signs in again and sees it
+// approved and the balance lower.
+async function leaveScenario(input) {
+  const api = input.api.replace(/\/$/, "");
+  let r = await call(api, "GET", "/api/v1/auth/csrf/");
+  if (!record("csrf", r.status, r.status === 204, r.data && r.data.detail)) return;
+
+  r = await call(api, "POST", "/api/v1/auth/login/", {
+    body: { email: input.email, password: input.password },
+  });
+  if (!record("employee-login", r.status, r.status === 200, r.data && r.data.user && r.data.user.role)) return;
+  r = await call(api, "GET", "/api/v1/auth/me/");
+  const employeeId = r.data && r.data.employee;
+  if (!record("me", r.status, Boolean(employeeId), employeeId && `employee ${employeeId}`)) return;
+
+  const year = input.leave_start.slice(0, 4);
+  const request = {
+    kind: "vacation",
+    start_date: input.leave_start,
+    end_date: input.leave_end,
+    note: "Asked for from the SPA",
+  };
+  r = await call(api, "POST", "/api/v1/leave-requests/", { body: request, csrf: false });
+  record("leave-without-csrf", r.status, r.status === 403, r.data && r.data.code);
+  r = await call(api, "POST", "/api/v1/leave-requests/", { body: request });
+  const created = r.data;
+  if (!record("leave-request", r.status, r.status === 201,
+              created && `#${created.id} ${created.state} ${created.hours} h`)) return;
+
+  r = await call(api, "GET", "/api/v1/leave-requests/");
+  let mine = ((r.data && r.data.results) || []).find((leave) => leave.id === created.id);
+  record("leave-pending", r.status, Boolean(mine) && mine.state === "requested", mine && mine.state);
+
+  const balancePath = `/api/v1/employees/${employeeId}/leave-balance/?year=${year}`;
+  r = await call(api, "GET", balancePath);
+  const before = r.data;
+  if (!record("balance-before", r.status, r.status === 200, vacationRow(before))) return;
+
+  r = await call(api, "POST", "/api/v1/auth/logout/");
+  record("employee-logout", r.status, r.status === 204);
+
+  r = await call(api, "POST", "/api/v1/auth/login/", {
+    body: { email: input.manager, password: input.manager_password },
+  });
+  if (!record("manager-login", r.status, r.status === 200, r.data && r.data.user && r.data.user.role)) return;
+  r = await call(api, "POST", `/api/v1/leave-requests/${created.id}/transitions/`, {
+    body: { transition: "approve", reason: "Approved from the SPA", override: false },
+  });
+  record("approve", r.status, r.status === 200, r.data && (r.data.state || r.data.code));
+  r = await call(api, "POST", "/api/v1/auth/logout/");
+  record("manager-logout", r.status, r.status === 204);
+
+  r = await call(api, "POST", "/api/v1/auth/login/", {
+    body: { email: input.email, password: input.password },
+  });
+  if (!record("employee-login-again", r.status, r.status === 200)) return;
+  r = await call(api, "GET", "/api/v1/leave-requests/");
+  mine = ((r.data && r.data.results) || []).find((leave) => leave.id === created.id);
+  record("leave-approved", r.status, Boolean(mine) && mine.state === "approved", mine && mine.state);
+  r = await call(api, "GET", balancePath);
+  const after = r.data;
+  const dropped = Boolean(after) && Number(after.remaining) < Number(before.remaining);
+  record("balance-after", r.status, r.status === 200 && dropped, vacationRow(after));
+
+  r = await call(api, "POST", "/api/v1/auth/logout/");
+  record("logout", r.status, r.status === 204);
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   steps.replaceChildren();
   document.body.dataset.done = "false";
   const input = Object.fromEntries(new FormData(form).entries());
   try {
-    await scenario(input);
+    await (input.flow === "leave" ? leaveScenario(input) : scenario(input));
   } catch (error) {
     record("error", "exception", false, String(error));
   } finally {
