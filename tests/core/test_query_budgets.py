@@ -1,22 +1,32 @@
 """Query budgets: every list endpoint (and every detail) answers in at most 5 queries, the
-same number at page size 1 and 100 — generated from the router, so a new endpoint is covered."""
+same number at page size 1 and 100 — generated from the router, so a new endpoint is covered.
+The demo organisation is seeded with leave (requests and entitlements of 120 employees, one
+request asked for and decided through the services, so it has a history)."""
 
 from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from apps.events import services as webhook_services
 from apps.events.models import Attempt, Delivery, DeliveryState, Event, Webhook
+from apps.fsm.services import transition_apply
 from apps.imports import engine as import_engine
 from apps.imports import services as import_services
 from apps.imports.models import Import
-from apps.users.models import Role
+from apps.leave import services as leave_services
+from apps.leave.models import LeaveEntitlement, LeaveKind, LeaveRequest, LeaveState
+from apps.org.models import Employee, OrgUnit
+from apps.users.models import Role, User
 from config.api import router
-from tests.conftest import shared_rows
+from tests.conftest import bearer, shared_rows
 from tests.factories.users import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +77,51 @@ def _seed() -> None:
             for row in deliveries
             for status in (500, 200)
         )
+        _seed_leave(admin)
+        # A manager of every top unit: leave lists read through a manager's scope.
+        manager = UserFactory(role=Role.MANAGER, email="qb-manager@example.test")
+        manager.scope.add(*OrgUnit.objects.filter(parent__isnull=True))
+
+
+# Next year's first week of March (leave is asked for ahead of today, within one year).
+LEAVE_START = dt.date(timezone.localdate().year + 1, 3, 1)
+LEAVE_START -= dt.timedelta(days=LEAVE_START.weekday())
+LEAVE_YEAR = LEAVE_START.year
+
+
+def _seed_leave(admin) -> None:
+    """Sick and unpaid-leave entitlements for 110 employees (seed_demo gives everyone their
+    vacation), a requested, approved or rejected week of leave for 109 of them (written as
+    rows), and one request of an active employee asked for and rejected through the services
+    (its history has the two transitions)."""
+    employees = list(Employee.objects.filter(termination_date__isnull=True).order_by("id")[:110])
+    assert len(employees) == 110
+    asking = next(e for e in employees if e.state == "active")
+    LeaveEntitlement.objects.bulk_create(
+        LeaveEntitlement(employee=e, year=LEAVE_YEAR, kind=kind, hours=Decimal("160.00"))
+        for e in employees
+        for kind in (LeaveKind.SICK, LeaveKind.UNPAID)
+    )
+    states = (LeaveState.REQUESTED, LeaveState.APPROVED, LeaveState.REJECTED)
+    LeaveRequest.objects.bulk_create(
+        LeaveRequest(
+            employee=e,
+            start_date=LEAVE_START + dt.timedelta(days=7),
+            end_date=LEAVE_START + dt.timedelta(days=11),
+            hours=Decimal("32.00"),
+            hours_given=True,
+            state=states[n % 3],
+        )
+        for n, e in enumerate(e for e in employees if e != asking)
+    )
+    decided = leave_services.leave_request_create(
+        actor=admin,
+        employee=asking,
+        start_date=LEAVE_START,
+        end_date=LEAVE_START + dt.timedelta(days=4),
+        note="query budgets",
+    )
+    transition_apply(subject=decided, transition="reject", actor=admin, reason="query budgets")
 
 
 @pytest.fixture(scope="module")
@@ -121,6 +176,63 @@ def test_history_within_budget(prefix, seeded, as_admin):
     small, _ = count(as_admin, f"/api/v1/{prefix}/{first}/history/?page_size=1")
     large, _ = count(as_admin, f"/api/v1/{prefix}/{first}/history/?page_size=100")
     assert small == large <= BUDGET
+
+
+# --- leave -------------------------------------------------------------------------------------
+
+LEAVE_LISTS = ["/api/v1/leave-requests/", "/api/v1/leave-entitlements/"]
+
+
+@pytest.fixture
+def as_leave_manager(seeded) -> APIClient:
+    return bearer(APIClient(), User.objects.get(email="qb-manager@example.test"))
+
+
+@pytest.mark.parametrize("url", LEAVE_LISTS)
+@pytest.mark.parametrize("role", ["admin", "manager"])
+def test_leave_lists_at_two_page_sizes(url, role, seeded, as_admin, as_leave_manager):
+    """A page of 100 rows costs what a page of one does (the employee's name on every row is
+    read in the list's own query), for an HR admin and through a manager's scope."""
+    client = as_admin if role == "admin" else as_leave_manager
+    small, _ = count(client, f"{url}?page_size=1")
+    large, response = count(client, f"{url}?page_size=100")
+    assert len(response.json()["results"]) == 100
+    assert small == large <= BUDGET, (url, role, small, large)
+    filtered, _ = count(client, f"{url}?kind=vacation&page_size=100")
+    assert filtered <= BUDGET, (url, role, filtered)
+
+
+def test_leave_request_detail_and_history_within_budget(seeded, as_admin, as_leave_manager):
+    decided = LeaveRequest.objects.get(note="query budgets")
+    url = f"/api/v1/leave-requests/{decided.pk}/"
+    for client in (as_admin, as_leave_manager):
+        queries, response = count(client, url)
+        assert response.json()["state"] == "rejected"
+        assert queries <= BUDGET, queries
+        small, _ = count(client, f"{url}history/?page_size=1")
+        large, history = count(client, f"{url}history/?page_size=100")
+        logged = [row["transition"] for row in history.json()["results"]]
+        assert {"request", "reject"} <= set(logged), logged  # beside the captured changes
+        assert small == large <= BUDGET, (small, large)
+
+
+def test_leave_entitlement_history_within_budget(seeded, as_admin):
+    entitlement = LeaveEntitlement.objects.order_by("id")[0]
+    url = f"/api/v1/leave-entitlements/{entitlement.pk}/history/"
+    small, _ = count(as_admin, f"{url}?page_size=1")
+    large, _ = count(as_admin, f"{url}?page_size=100")
+    assert small == large <= BUDGET, (small, large)
+
+
+def test_leave_balance_within_budget(seeded, as_admin, as_leave_manager):
+    employee = LeaveRequest.objects.get(note="query budgets").employee_id
+    url = f"/api/v1/employees/{employee}/leave-balance/?year={LEAVE_YEAR}&kind=sick"
+    for client in (as_admin, as_leave_manager):
+        queries, response = count(client, url)
+        body = response.json()
+        assert (body["entitled"], body["remaining"]) == ("160.00", "160.00")
+        assert len(body["kinds"]) == len(LeaveKind.values)
+        assert queries <= BUDGET, queries
 
 
 def test_import_rows_within_budget(seeded, as_admin):

@@ -40,6 +40,8 @@ from apps.fsm.services import transition_apply
 from apps.imports import engine as import_engine
 from apps.imports import services as import_services
 from apps.imports.models import Import
+from apps.leave import services as leave_services
+from apps.leave.models import LeaveEntitlement, LeaveRequest
 from apps.offer.models import LedgerEntry
 from apps.offer.services import ledger_entry_create
 from apps.org.models import Employee, OrgUnit, Position
@@ -53,6 +55,18 @@ from tests.factories.users import PASSWORD, UserFactory
 API_PREFIX = "/api/v1/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 MONDAY = dt.date(2026, 3, 2)  # ISO week 2026-W10
+
+
+def _leave_monday() -> dt.date:
+    """The Monday of the World's leave: the first of March of next year, or the Monday before
+    it (still in February). Leave is asked for ahead of today, and starts and ends in one year
+    (balances are per year); this week holds no assignment and no requirement."""
+    first = dt.date(timezone.localdate().year + 1, 3, 1)
+    return first - dt.timedelta(days=first.weekday())
+
+
+LEAVE_MONDAY = _leave_monday()
+LEAVE_YEAR = LEAVE_MONDAY.year
 ROLES = (
     "anonymous",
     "admin",
@@ -117,6 +131,8 @@ class World:
     upload: Import  # a validated import of one tag, by the admin
     webhook: Webhook  # every event, to a closed port of 127.0.0.1 (a test ping fails at once)
     delivery: Delivery  # the webhook's delivery of one of the World's events, dead
+    leave_request: LeaveRequest  # the target employee's, requested, a week of next year
+    leave_entitlement: LeaveEntitlement  # the target employee's vacation hours of that year
     tokens: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -217,8 +233,20 @@ def build_world() -> World:
         kind="tags", filename="tags.csv", content=IMPORTED_TAGS, user=admin
     )
     upload = import_engine.validate(upload)
+    leave_entitlement = leave_services.entitlement_create(
+        actor=admin, employee=employee, year=LEAVE_YEAR, kind="vacation", hours=Decimal("80.00")
+    )
+    leave_request = leave_services.leave_request_create(
+        actor=users["employee_self"],
+        employee=employee,
+        start_date=LEAVE_MONDAY,
+        end_date=LEAVE_MONDAY + dt.timedelta(days=4),
+        note="seed",
+    )
     webhook, delivery = _webhook_with_a_dead_delivery(admin)
     return World(
+        leave_request=leave_request,
+        leave_entitlement=leave_entitlement,
         webhook=webhook,
         delivery=delivery,
         upload=upload,
@@ -484,6 +512,8 @@ def target_pk(world: World, endpoint: Endpoint) -> Any:
         "calendar-days": world.calendar_day.pk,
         "imports": world.upload.pk,
         "webhooks": world.webhook.pk,
+        "leave-requests": world.leave_request.pk,
+        "leave-entitlements": world.leave_entitlement.pk,
     }
     assert endpoint.basename in targets, f"seed a target for {endpoint.route} in the World"
     return targets[endpoint.basename]
@@ -758,6 +788,42 @@ def valid_payload(world: World, route: str, method: str) -> Any:
             "since": "2000-01-01T00:00:00Z",
             "until": "2100-01-01T00:00:00Z",
         },
+        # Leave: the week after the World's request (no overlap), hours given.
+        ("leave-requests/", "POST"): lambda: {
+            "employee": employee.pk,
+            "kind": "vacation",
+            "start_date": _iso(LEAVE_MONDAY + dt.timedelta(days=7)),
+            "end_date": _iso(LEAVE_MONDAY + dt.timedelta(days=11)),
+            "hours": "32.00",
+            "note": "matrix",
+        },
+        # What approving a request not yet asked for would do (no free text: simulate answers
+        # no note to compare a stored text with).
+        ("leave-requests/simulate/", "POST"): lambda: {
+            "employee": employee.pk,
+            "kind": "vacation",
+            "start_date": _iso(LEAVE_MONDAY + dt.timedelta(days=14)),
+            "end_date": _iso(LEAVE_MONDAY + dt.timedelta(days=18)),
+        },
+        ("leave-requests/{pk}/transitions/", "POST"): lambda: {
+            "transition": "approve",
+            "reason": "matrix",
+        },
+        ("leave-entitlements/", "POST"): lambda: {
+            "employee": employee.pk,
+            "year": LEAVE_YEAR,
+            "kind": "sick",
+            "hours": "40.00",
+            "note": "matrix",
+        },
+        ("leave-entitlements/{pk}/", "PUT"): lambda: {
+            "employee": employee.pk,
+            "year": LEAVE_YEAR,
+            "kind": "vacation",
+            "hours": "96.00",
+            "note": "renewed",
+        },
+        ("leave-entitlements/{pk}/", "PATCH"): lambda: {"hours": "96.00"},
     }
     make = bodies.get((route, method))
     return make() if make is not None else None

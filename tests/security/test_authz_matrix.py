@@ -208,6 +208,25 @@ EXPECTED: dict[tuple[str, str], tuple[Any, ...]] = {
     ("webhooks/{pk}/test/", "POST"):                (401, 200, 403, 403, 403, 403, 403),
     ("webhooks/{pk}/rotate-secret/", "POST"):       (401, UPD, 403, 403, 403, 403, 403),
     ("webhooks/{pk}/replay/", "POST"):              (401, QUEUED, 403, 403, 403, 403, 403),
+    # Leave (DESIGN section 11): read like the employee; employees ask for their own leave,
+    # managers for those in scope (an employee they cannot see is an invalid reference: 400);
+    # managers approve in scope, never their own; employees only cancel their own (the
+    # matrix's transition is an approval); auditors read.
+    ("leave-requests/", "GET"):                     (401, LIST, LIST, HIDE, LIST, LIST, HIDE),
+    ("leave-requests/", "POST"):                    (401, NEW, NEW, 400, 403, NEW, 400),
+    ("leave-requests/simulate/", "POST"):           (401, 200, 200, 400, 403, 403, 403),
+    ("leave-requests/{pk}/", "GET"):                (401, 200, 200, 404, 200, 200, 404),
+    ("leave-requests/{pk}/history/", "GET"):        (401, 200, 200, 404, 200, 200, 404),
+    ("leave-requests/{pk}/transitions/", "POST"):   (401, UPD, UPD, 404, 403, 403, 404),
+    # Entitlements: HR admins write; the others read what they may see.
+    ("leave-entitlements/", "GET"):                 (401, LIST, LIST, HIDE, LIST, LIST, HIDE),
+    ("leave-entitlements/", "POST"):                (401, NEW, 403, 403, 403, 403, 403),
+    ("leave-entitlements/{pk}/", "GET"):            (401, 200, 200, 404, 200, 200, 404),
+    ("leave-entitlements/{pk}/", "PUT"):            (401, UPD, 403, 404, 403, 403, 404),
+    ("leave-entitlements/{pk}/", "PATCH"):          (401, UPD, 403, 404, 403, 403, 404),
+    ("leave-entitlements/{pk}/", "DELETE"):         (401, DEL, 403, 404, 403, 403, 404),
+    ("leave-entitlements/{pk}/history/", "GET"):    (401, 200, 200, 404, 200, 200, 404),
+    ("employees/{pk}/leave-balance/", "GET"):       (401, 200, 200, 404, 200, 200, 404),
 }
 # fmt: on
 

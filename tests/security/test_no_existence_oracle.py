@@ -44,6 +44,9 @@ CASES = [
     ("/api/v1/coverage/", "position"),
     ("/api/v1/coverage/", "org_unit"),
     ("/api/v1/supply/", "employee"),
+    ("/api/v1/leave-requests/", "employee"),
+    ("/api/v1/leave-requests/", "org_unit"),
+    ("/api/v1/leave-entitlements/", "employee"),
 ]
 
 
