@@ -426,6 +426,12 @@ def test_the_sweep_finds_the_posts():
         "webhooks/{pk}/replay/",
         "webhooks/{pk}/deliveries/{delivery_id}/retry/",
     } <= routes
+    assert {
+        "leave-requests/",
+        "leave-requests/{pk}/transitions/",
+        "leave-requests/simulate/",
+        "leave-entitlements/",
+    } <= routes
 
 
 @pytest.fixture(scope="class")

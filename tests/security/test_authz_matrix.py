@@ -267,15 +267,19 @@ def _rows(body: Any) -> list[dict[str, Any]]:
     return body["results"] if isinstance(body, dict) else body
 
 
-def _check(world: World, role: str, endpoint: Endpoint, method: str, cell: Any) -> str | None:
-    """One role's request in a world rolled back afterwards; a description of what went wrong."""
+def _check(
+    world: World, role: str, endpoint: Endpoint, method: str, cell: Any, body: Any = None
+) -> str | None:
+    """One role's request in a world rolled back afterwards; a description of what went wrong.
+    The request's body is `body`, else the one an allowed role's request succeeds with."""
     with transaction.atomic():
         # Credentials and bodies (a refresh token is a row) are made before the fingerprint.
         client = _client(world, role, endpoint.route)
         url = endpoint_url(world, endpoint)
         if cell in (LIST, HIDE):
             url += "?page_size=100"
-        body = valid_payload(world, endpoint.route, method)
+        if body is None:
+            body = valid_payload(world, endpoint.route, method)
         before = database_fingerprint()
         response = _request(client, url, method, body)
         changed = changed_tables(before, database_fingerprint())
@@ -344,3 +348,30 @@ def test_methods_an_endpoint_does_not_answer_are_405_and_write_nothing(endpoint,
         response = client.generic(method, url, data=b"{}", content_type="application/json")
         assert_problem(response, 405)
     assert changed_tables(before, database_fingerprint()) == []
+
+
+# --- every leave transition × every role --------------------------------------------------------
+# The matrix's transition is an approval; the rules of apps.leave.selectors.may_transition_leave
+# differ per transition: employees cancel their own request (never approve or reject it).
+# fmt: off
+LEAVE_TRANSITIONS: dict[str, tuple[Any, ...]] = {
+    "approve": (401, UPD, UPD, 404, 403, 403, 404),
+    "reject":  (401, UPD, UPD, 404, 403, 403, 404),
+    "cancel":  (401, UPD, UPD, 404, 403, UPD, 404),
+}
+# fmt: on
+LEAVE_TRANSITION_ROUTE = Endpoint(
+    route="leave-requests/{pk}/transitions/", methods=("POST",), view=None, actions=None
+)
+
+
+@pytest.mark.parametrize("transition", LEAVE_TRANSITIONS)
+def test_every_leave_transition_by_role(transition, world):
+    """The World's request is employee_self's, requested, in unit_in (manager_in's scope)."""
+    body = {"transition": transition, "reason": "matrix"}
+    problems = [
+        problem
+        for role, cell in zip(ROLES, LEAVE_TRANSITIONS[transition], strict=True)
+        if (problem := _check(world, role, LEAVE_TRANSITION_ROUTE, "POST", cell, body)) is not None
+    ]
+    assert not problems, "\n".join(problems)
