@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from apps.business_rules.engine import evaluate
-from apps.leave.models import LeaveRequest
+from apps.fsm.exceptions import TransitionNotAllowed
+from apps.leave.models import LeaveRequest, LeaveState
 from apps.leave.rules import LeaveContext
-from apps.leave.services import ledger_fields, validated_request
+from apps.leave.services import leave_balance, ledger_fields, validated_request
 from apps.org.models import Position
 from apps.reports.weeks import week_label
 from apps.users.models import User
@@ -21,17 +22,26 @@ def leave_simulate(
 ) -> dict[str, Any]:
     """`request` (an existing one, as if approved now) or the fields of one not asked for."""
     fields.pop("reason", None)
+    if request is not None and request.state != LeaveState.REQUESTED:
+        # Only a pending request can be approved: an approved one's entry is already in the
+        # coverage (supposing it again would count the leave twice), a closed one is final.
+        raise TransitionNotAllowed(
+            f"Cannot approve from state {request.state!r}.",
+            current_state=request.state,
+            available=[t.name for t in request.get_available_state_transitions()],
+        )
     if request is None:
         employee = fields.pop("employee")
         request = validated_request(employee, fields)
     violations = evaluate(subject=request, transition="approve")
     context = LeaveContext(request)
-    before = context.balance
+    # The balance as it stands (a pending request counted as requested), and once approved.
+    before = leave_balance(employee=request.employee, year=request.year, kind=request.kind)
     hours = Decimal(request.hours)
     after = {
         **before,
         "approved": before["approved"] + hours,
-        "requested": before["requested"],
+        "requested": before["requested"] - (hours if request.pk is not None else 0),
         "remaining": before["remaining"] - hours,
     }
     codes = dict(

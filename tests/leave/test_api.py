@@ -697,3 +697,41 @@ def test_terminating_the_employee_cancels_leave_after_the_termination_date(
     assert employee.employee_number in cancel_log.reason
     assert "cause" in cancel_log.metadata
     assert verify_all()["ok"] is True
+
+
+# --- the robustness contract (DESIGN §12) ------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", [LEAVE, ENTITLEMENTS])
+def test_filtering_by_an_employee_outside_scope_answers_like_an_unknown_one(org, as_manager, url):
+    outside = problem(as_manager.get(url, {"employee": org.outsider.pk}), 400)
+    unknown = problem(as_manager.get(url, {"employee": 999_999}), 400)
+    assert outside["errors"] == unknown["errors"]
+    assert as_manager.get(url, {"employee": org.employee.pk}).status_code == 200
+
+
+def test_the_same_idempotency_key_replays_the_request_without_a_second_one(org, as_employee):
+    payload = {"start_date": day(MONDAY), "end_date": day(SUNDAY)}
+    first = as_employee.post(LEAVE, payload, format="json", HTTP_IDEMPOTENCY_KEY="leave-1")
+    again = as_employee.post(LEAVE, payload, format="json", HTTP_IDEMPOTENCY_KEY="leave-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert LeaveRequest.objects.count() == 1
+    other = {**payload, "note": "changed"}
+    problem(
+        as_employee.post(LEAVE, other, format="json", HTTP_IDEMPOTENCY_KEY="leave-1"),
+        422,
+        "idempotency_key_reused",
+    )
+
+
+def test_urls_work_without_the_trailing_slash(org, as_employee, as_manager):
+    created = as_employee.post(
+        LEAVE.rstrip("/"), {"start_date": day(MONDAY), "end_date": day(SUNDAY)}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    pk = created.json()["id"]
+    approved = as_manager.post(f"{LEAVE}{pk}/transitions", {"transition": "approve"}, format="json")
+    assert approved.status_code == 200, approved.content
+    balance = as_employee.get(f"/api/v1/employees/{org.employee.pk}/leave-balance")
+    assert balance.status_code == 200

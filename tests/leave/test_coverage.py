@@ -294,3 +294,41 @@ def test_simulate_of_leave_outside_scope_is_like_an_unknown_one(org, as_admin, a
         400,
     )
     assert "employee" in body["errors"]
+
+
+def test_simulate_by_request_shows_the_balance_as_it_stands_and_once_approved(
+    org, as_employee, as_manager
+):
+    body = asked(as_employee, hours="16")
+    result = simulate(as_manager, request=body["id"])
+    assert result["balance_before"] == {
+        "kind": "vacation",
+        "entitled": "80.00",
+        "approved": "0.00",
+        "requested": "16.00",
+        "remaining": "80.00",
+    }
+    assert result["balance_after"] == {
+        "kind": "vacation",
+        "entitled": "80.00",
+        "approved": "16.00",
+        "requested": "0.00",
+        "remaining": "64.00",
+    }
+
+
+@pytest.mark.parametrize("path", [["approve"], ["cancel"], ["reject"], ["approve", "cancel"]])
+def test_simulate_of_a_request_that_cannot_be_approved_is_409(org, as_manager, path):
+    # An approved request's entry is in coverage already: simulating it again counted the
+    # leave twice (assigned 40 → 20 "before", 0 "after" for 20 h of leave).
+    body = asked(as_manager, employee=org.employee.pk, hours="20")
+    for name in path:
+        state = ran(as_manager, body["id"], name)["state"]
+    counts = table_counts()
+    answer = problem(
+        as_manager.post(SIMULATE, {"request": body["id"]}, format="json"),
+        409,
+        "transition_not_allowed",
+    )
+    assert answer["current_state"] == state
+    assert table_counts() == counts
