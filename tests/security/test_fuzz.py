@@ -115,6 +115,7 @@ REFERENCES = {
     "org_unit": lambda w: w.unit_in.pk,
     "parent": lambda w: w.root_in.pk,
     "tag": lambda w: w.spare_tag.pk,
+    "request": lambda w: w.leave_request.pk,  # leave-requests/simulate/: a request asked for
     "scope": lambda w: None,  # a scope is only valid for managers: keep what was generated
 }
 
