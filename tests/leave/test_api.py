@@ -9,12 +9,15 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.audit_log.verification import verify_all
 from apps.calendars.services import calendar_create, calendar_day_create
 from apps.events.models import Event
 from apps.fsm.services import transition_apply
 from apps.leave.models import LeaveEntitlement, LeaveRequest, LeaveTransitionLog
+from apps.leave.services import leave_request_create
 from apps.offer.models import LedgerEntry
 from apps.org.services import employee_update, org_unit_update
 from tests.factories.org import make_employee
@@ -735,3 +738,19 @@ def test_urls_work_without_the_trailing_slash(org, as_employee, as_manager):
     assert approved.status_code == 200, approved.content
     balance = as_employee.get(f"/api/v1/employees/{org.employee.pk}/leave-balance")
     assert balance.status_code == 200
+
+
+@pytest.mark.parametrize("url", [LEAVE, ENTITLEMENTS])
+def test_list_query_count_does_not_grow_with_the_page(org, admin_user, as_admin, url):
+    for week in range(12):
+        employee = make_employee(org.unit)
+        start = MONDAY + dt.timedelta(weeks=week)
+        leave_request_create(actor=admin_user, employee=employee, start_date=start, end_date=start)
+        LeaveEntitlement.objects.create(employee=employee, year=2027, hours=8)
+    counts = []
+    for size in (2, 12):
+        with CaptureQueriesContext(connection) as queries:
+            response = as_admin.get(url, {"page_size": size})
+        assert len(response.json()["results"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
