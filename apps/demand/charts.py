@@ -154,6 +154,11 @@ def heatmap_svg(report: CoverageReport, *, position_url: Callable[[Position], st
                     f", {hours(week.holiday_hours_lost)} of the assigned hours lost to holidays"
                     if week.holiday_hours_lost
                     else ""
+                )
+                + (
+                    f", {hours(week.leave_hours_lost)} lost to leave"
+                    if week.leave_hours_lost
+                    else ""
                 ),
                 f"{LABEL_WIDTH + index * CELL_WIDTH + CELL_WIDTH / 2:.0f}",
                 y + 15,

@@ -4,7 +4,27 @@ PostgreSQL: one query whatever the number of positions, weeks, requirements or a
 Demand on a day is the hours of the coverage requirement covering it, else the position's
 weekly hours in force that day (its version, DESIGN.md §7) while it is open; a week's demand
 is the sum over its days of rate / 7. Assigned hours are the approved and active assignments,
-pro rata the same way.
+pro rata the same way (by the employee's calendar, DESIGN.md §8), less what leave takes off.
+
+Leave takes hours off the assignments (DESIGN.md §11). For an employee e and a week w, in hours
+as supply (apps.offer.selectors) computes them — by e's home-unit calendar, pro rata:
+
+- A = e's counted (approved + active) assignments' hours that week, over all positions (not
+  only the ones the report selects), leaving out the `exclude` assignment;
+- S = e's supply that week: contract hours + every ledger entry;
+- L = the leave that week: −(the entries of kind `leave` + the corrections reversing one),
+  positive when on leave (a hand-written leave entry counts like one a leave request wrote);
+- lost = min(max(A − S, 0), max(L, 0), A): the assigned hours leave keeps from being
+  delivered. Without leave nothing is lost, however over-committed e is (the no_overcommit
+  rule is about that); with leave, assignments deliver at most the supply.
+
+Each of e's assignments delivers its hours × (A − lost) / A that week; a position-week's
+`assigned` is what its assignments deliver, and `leave_hours_lost` the rest (hours × lost / A).
+`holiday_hours_lost` is what the calendars take off, as before. Only the (employee, week)
+pairs with net leave that week (and an assignment selected) are capped: elsewhere L ≤ 0, so
+nothing is lost, and the reports of organisations with little leave do the same work as before.
+The share (A − lost) / A is carried at 40 decimal places and every figure is still one sum per
+divisor, divided and rounded once (apps.calendars.hours).
 """
 
 from __future__ import annotations
@@ -41,6 +61,9 @@ class CoverageWeek:
     # Assigned hours not delivered because the employees' calendars take them off (holidays,
     # closures, half days).
     holiday_hours_lost: Decimal = Decimal("0.00")
+    # Assigned hours not delivered because the employees are on leave (`assigned` is net of
+    # them).
+    leave_hours_lost: Decimal = Decimal("0.00")
 
     @property
     def week(self) -> str:
@@ -67,14 +90,25 @@ REPLACED = Span(
     "LEAST(r.end_date, COALESCE(pv.t, r.end_date))",
 )
 ASSIGNED = Span("ka", "ac.calendar_id", "ac.start_date", "ac.end_date")
+# The figures of a capped employee-week (lw), by the employee's calendar: leave, contract,
+# ledger, and every counted assignment of theirs; then one selected assignment's hours (la).
+LEAVE = Span("kl", "lv.calendar_id", "lv.start_date", "lv.end_date")
+CONTRACT = Span("kc", "lw.calendar_id", "cv.s", "cv.t", "lw.ws")
+LEDGER = Span("kg", "lw.calendar_id", "l.start_date", "l.end_date", "lw.ws")
+ALL_ASSIGNED = Span("kx", "lw.calendar_id", "x.start_date", "x.end_date", "lw.ws")
+CAPPED = Span("kp", "cap.calendar_id", "a0.start_date", "a0.end_date", "cap.ws")
+# The scale of the share an assignment delivers: numeric division stops at 16 significant
+# digits unless the dividend carries more.
+SHARE_SCALE = "numeric(60, 40)"
 
 
-# Position-weeks, as rows (position, week, divisor, required, assigned, lost) in units of a
-# weekly rate × days (no calendar, divisor 7) or × working hours (divisor: the calendar's
+# Position-weeks, as rows (position, week, divisor, required, assigned, lost, leave) in units
+# of a weekly rate × days (no calendar, divisor 7) or × working hours (divisor: the calendar's
 # normal week), so that each figure is one exact sum divided once per divisor: the required
 # hours in the position's row (its calendar's only when it closes on holidays), the assigned
 # hours per calendar of the assigned employees (an assignment delivers on its employee's
-# working days).
+# working days), and, per capped employee-week, the hours leave takes off them (taken off
+# `assigned` too).
 POSITION_WEEKS = f"""
 w AS ({WEEKS_CTE}),
 p0 AS (
@@ -94,7 +128,7 @@ p0 AS (
 ),
 -- the counted assignments of those positions, each with its employee's home unit
 a0 AS (
-    SELECT a.position_id, a.weekly_hours, a.start_date, a.end_date, e.org_unit_id
+    SELECT a.employee_id, a.position_id, a.weekly_hours, a.start_date, a.end_date, e.org_unit_id
     FROM assignments_assignment a
     JOIN p0 ON p0.id = a.position_id
     JOIN org_employee e ON e.id = a.employee_id
@@ -162,29 +196,130 @@ a AS (
     {ASSIGNED.joins()}
     GROUP BY ac.position_id, w.ws, {divisor_sql("kn.normal")}
 ),
+-- Leave (DESIGN §11): the leave entries, and the corrections reversing one, of the employees
+-- assigned to these positions, inside the weeks asked for, each with the employee's calendar
+-- (their home unit's, as for their assignments).
+lv AS MATERIALIZED (
+    SELECT l.employee_id, l.start_date, l.end_date, l.hours_per_week, uc.calendar_id
+    FROM offer_ledgerentry l
+    LEFT JOIN offer_ledgerentry o ON o.id = l.reverses_id
+    JOIN org_employee e ON e.id = l.employee_id
+    LEFT JOIN uc ON uc.id = e.org_unit_id
+    WHERE (l.kind = 'leave' OR (l.kind = 'correction' AND o.kind = 'leave'))
+      AND l.employee_id IN (SELECT employee_id FROM a0)
+      AND l.start_date <= %(last)s::date + 6 AND l.end_date >= %(first)s::date
+),
+-- the employee-weeks with net leave (L > 0): the only ones capped
+lw AS MATERIALIZED (
+    SELECT * FROM (
+        SELECT lv.employee_id, w.ws, lv.calendar_id,
+               -SUM(lv.hours_per_week * {LEAVE.units()}) AS leave_u
+        FROM lv JOIN w ON lv.start_date <= w.ws + 6 AND lv.end_date >= w.ws
+        {LEAVE.joins()}
+        GROUP BY lv.employee_id, w.ws, lv.calendar_id
+    ) s
+    WHERE leave_u > 0
+),
+le AS (
+    SELECT e.id, e.contract_hours, e.hire_date, e.termination_date
+    FROM org_employee e WHERE e.id IN (SELECT employee_id FROM lw)
+),
+cv AS MATERIALIZED ({
+    hours_spans_sql(
+        versions="org_contracthours",
+        subject="employee_id",
+        subjects="le",
+        start="hire_date",
+        end="termination_date",
+        figure="contract_hours",
+    )
+}),
+-- per capped employee-week, as supply/ counts them: the leave (L), the supply (S: contract and
+-- every ledger entry) and the assigned hours over all positions (A); one aggregate, no join
+-- between the pieces
+lf AS (
+    SELECT employee_id, ws, calendar_id, SUM(leave_u) AS leave_u, SUM(supply_u) AS supply_u,
+           SUM(assigned_u) AS assigned_u
+    FROM (
+        SELECT employee_id, ws, calendar_id, leave_u, 0 AS supply_u, 0 AS assigned_u FROM lw
+        UNION ALL
+        SELECT lw.employee_id, lw.ws, lw.calendar_id, 0, cv.hours * {CONTRACT.units()}, 0
+        FROM lw
+        JOIN cv ON cv.subject_id = lw.employee_id
+               AND cv.s <= lw.ws + 6 AND (cv.t IS NULL OR cv.t >= lw.ws)
+        {CONTRACT.joins()}
+        UNION ALL
+        SELECT lw.employee_id, lw.ws, lw.calendar_id, 0, l.hours_per_week * {LEDGER.units()}, 0
+        FROM lw
+        JOIN offer_ledgerentry l ON l.employee_id = lw.employee_id
+                                AND l.start_date <= lw.ws + 6 AND l.end_date >= lw.ws
+        {LEDGER.joins()}
+        UNION ALL
+        SELECT lw.employee_id, lw.ws, lw.calendar_id, 0, 0,
+               x.weekly_hours * {ALL_ASSIGNED.units()}
+        FROM lw
+        JOIN assignments_assignment x ON x.employee_id = lw.employee_id
+             AND x.start_date <= lw.ws + 6 AND (x.end_date IS NULL OR x.end_date >= lw.ws)
+        {ALL_ASSIGNED.joins()}
+        WHERE x.state = ANY(%(counted)s) AND x.id <> %(exclude)s
+    ) f
+    GROUP BY employee_id, ws, calendar_id
+),
+-- lost = min(max(A − S, 0), L, A); each of the employee's assignments loses its hours × lost / A
+cap AS (
+    SELECT employee_id, ws, calendar_id, lost_u::{SHARE_SCALE} / assigned_u AS share
+    FROM (
+        SELECT employee_id, ws, calendar_id, assigned_u,
+               LEAST(GREATEST(assigned_u - supply_u, 0), leave_u, assigned_u) AS lost_u
+        FROM lf
+    ) s
+    WHERE lost_u > 0
+),
+la AS (
+    SELECT a0.position_id, cap.ws, {divisor_sql("kn.normal")} AS divisor,
+           SUM(a0.weekly_hours * {CAPPED.units()} * cap.share) AS leave_u
+    FROM cap
+    JOIN a0 ON a0.employee_id = cap.employee_id
+           AND a0.start_date <= cap.ws + 6 AND (a0.end_date IS NULL OR a0.end_date >= cap.ws)
+    LEFT JOIN kn ON kn.calendar_id = cap.calendar_id
+    {CAPPED.joins()}
+    GROUP BY a0.position_id, cap.ws, {divisor_sql("kn.normal")}
+),
 pw AS (
     SELECT p.id AS position_id, p.path, w.ws, {divisor_sql("kn.normal")} AS divisor,
            COALESCE(b.base_u, 0) - COALESCE(rv.replaced_u, 0)
                + COALESCE(r.req_u, 0) AS required_u,
-           0 AS assigned_u, 0 AS lost_u
+           0 AS assigned_u, 0 AS lost_u, 0 AS leave_u
     FROM p CROSS JOIN w
     LEFT JOIN kn ON kn.calendar_id = p.calendar_id
     LEFT JOIN b ON b.position_id = p.id AND b.ws = w.ws
     LEFT JOIN r ON r.position_id = p.id AND r.ws = w.ws
     LEFT JOIN rv ON rv.position_id = p.id AND rv.ws = w.ws
     UNION ALL
-    SELECT a.position_id, p.path, a.ws, a.divisor, 0, a.assigned_u, a.lost_u
+    SELECT a.position_id, p.path, a.ws, a.divisor, 0, a.assigned_u, a.lost_u, 0
     FROM a JOIN p ON p.id = a.position_id
+    UNION ALL
+    SELECT la.position_id, p.path, la.ws, la.divisor, 0, -la.leave_u, 0, la.leave_u
+    FROM la JOIN p ON p.id = la.position_id
 )
 """
 
+# Per position, week and divisor first: each divisor divides its exact sum once (an assigned
+# row and the leave taken off it share one).
 COVERAGE_SQL = f"""
-WITH {POSITION_WEEKS}
+WITH {POSITION_WEEKS},
+g AS (
+    SELECT position_id, ws, divisor,
+           SUM(required_u) AS required_u, SUM(assigned_u) AS assigned_u,
+           SUM(lost_u) AS lost_u, SUM(leave_u) AS leave_u
+    FROM pw GROUP BY position_id, ws, divisor
+)
 SELECT position_id, ws,
        ROUND(SUM(required_u / divisor), 2),
        ROUND(SUM(assigned_u / divisor), 2),
-       ROUND(SUM(lost_u / divisor), 2)
-FROM pw GROUP BY position_id, ws ORDER BY position_id, ws
+       ROUND(SUM(lost_u / divisor), 2),
+       ROUND(SUM(leave_u / divisor), 2)
+FROM g GROUP BY position_id, ws ORDER BY position_id, ws
 """
 
 # Per target unit, week and divisor first: each divisor divides its exact sum once.
@@ -194,7 +329,7 @@ t AS (SELECT id, path FROM org_orgunit WHERE id = ANY(%(targets)s::bigint[])),
 g AS (
     SELECT t.id, t.path, w.ws, pw.divisor,
            SUM(pw.required_u) AS required_u, SUM(pw.assigned_u) AS assigned_u,
-           SUM(pw.lost_u) AS lost_u
+           SUM(pw.lost_u) AS lost_u, SUM(pw.leave_u) AS leave_u
     FROM t CROSS JOIN w
     LEFT JOIN pw ON pw.ws = w.ws AND pw.path LIKE t.path || '%%'
     GROUP BY t.id, t.path, w.ws, pw.divisor
@@ -202,7 +337,8 @@ g AS (
 SELECT id, ws,
        ROUND(COALESCE(SUM(required_u / divisor), 0), 2),
        ROUND(COALESCE(SUM(assigned_u / divisor), 0), 2),
-       ROUND(COALESCE(SUM(lost_u / divisor), 0), 2)
+       ROUND(COALESCE(SUM(lost_u / divisor), 0), 2),
+       ROUND(COALESCE(SUM(leave_u / divisor), 0), 2)
 FROM g
 GROUP BY id, path, ws
 ORDER BY path, ws
@@ -230,8 +366,8 @@ def _fetch(sql: str, params: dict[str, Any], using: str | None) -> list[Coverage
     with connections[using or read_alias()].cursor() as cursor:
         asof.execute(cursor, sql, params)
         return [
-            CoverageWeek(key, ws, Decimal(req), Decimal(asg), Decimal(lost))
-            for key, ws, req, asg, lost in cursor.fetchall()
+            CoverageWeek(key, ws, Decimal(req), Decimal(asg), Decimal(lost), Decimal(leave))
+            for key, ws, req, asg, lost, leave in cursor.fetchall()
         ]
 
 
@@ -244,7 +380,7 @@ def coverage_weeks(
     exclude_assignment: int | None = None,
     using: str | None = None,
 ) -> list[CoverageWeek]:
-    """Required and assigned hours per open position and week (one query)."""
+    """Required and assigned (delivered) hours per open position and week (one query)."""
     return _fetch(
         COVERAGE_SQL, _params(first, last, position_ids, unit_paths, exclude_assignment), using
     )

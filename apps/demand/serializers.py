@@ -40,6 +40,13 @@ class CoverageRowSerializer(serializers.Serializer):  # type: ignore[type-arg]
         help_text="Assigned hours not delivered because the employees' calendars take them off "
         "(public holidays, closures, half days).",
     )
+    leave_hours_lost = DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        help_text="Assigned hours not delivered because the employees are on leave: an "
+        "employee's assignments deliver at most their supply in a week of leave, each its "
+        "share pro rata. `assigned` is net of them.",
+    )
 
 
 class SummaryRowSerializer(CoverageRowSerializer):
@@ -61,4 +68,5 @@ def coverage_row(row: Any, key_name: str, **extra: Any) -> dict[str, Any]:
         "gap": f"{row.gap:.2f}",
         "ratio": None if ratio is None else f"{ratio:.4f}",
         "holiday_hours_lost": f"{row.holiday_hours_lost:.2f}",
+        "leave_hours_lost": f"{row.leave_hours_lost:.2f}",
     }

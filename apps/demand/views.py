@@ -73,7 +73,16 @@ class CoverageQuerySerializer(ReportQuerySerializer):
 
 
 # The columns of a coverage row after its key (position or org unit), in the CSV as in JSON.
-WEEK_COLUMNS = ("week", "week_start", "required", "assigned", "gap", "ratio", "holiday_hours_lost")
+WEEK_COLUMNS = (
+    "week",
+    "week_start",
+    "required",
+    "assigned",
+    "gap",
+    "ratio",
+    "holiday_hours_lost",
+    "leave_hours_lost",
+)
 
 
 @extend_schema_view(

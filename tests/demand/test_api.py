@@ -32,6 +32,7 @@ COVERAGE_FIELDS = [
     "gap",
     "ratio",
     "holiday_hours_lost",
+    "leave_hours_lost",
 ]
 SUMMARY_FIELDS = [
     "org_unit",
@@ -43,6 +44,7 @@ SUMMARY_FIELDS = [
     "gap",
     "ratio",
     "holiday_hours_lost",
+    "leave_hours_lost",
 ]
 COVERAGE = "/api/v1/coverage/"
 SUMMARY = "/api/v1/coverage/summary/"
@@ -127,6 +129,7 @@ def test_coverage_rows_have_the_contract_fields_and_values(as_admin, org):
             "gap": "22.86",
             "ratio": "0.4285",
             "holiday_hours_lost": "0.00",
+            "leave_hours_lost": "0.00",
         },
         {
             "position": org["nurse"].pk,
@@ -137,6 +140,7 @@ def test_coverage_rows_have_the_contract_fields_and_values(as_admin, org):
             "gap": "30.00",
             "ratio": "0.5000",
             "holiday_hours_lost": "0.00",
+            "leave_hours_lost": "0.00",
         },
         {
             "position": org["nurse"].pk,
@@ -147,6 +151,7 @@ def test_coverage_rows_have_the_contract_fields_and_values(as_admin, org):
             "gap": "10.00",
             "ratio": "0.7500",
             "holiday_hours_lost": "0.00",
+            "leave_hours_lost": "0.00",
         },
         {
             "position": org["nurse"].pk,
@@ -157,6 +162,7 @@ def test_coverage_rows_have_the_contract_fields_and_values(as_admin, org):
             "gap": "10.00",
             "ratio": "0.7500",
             "holiday_hours_lost": "0.00",
+            "leave_hours_lost": "0.00",
         },
     ]
 
@@ -438,6 +444,7 @@ def test_summary_rolls_up_subtrees_with_the_contract_fields(as_admin, org):
         "gap": "42.86",
         "ratio": "0.2857",
         "holiday_hours_lost": "0.00",
+        "leave_hours_lost": "0.00",
     }
     assert (w10["WARD"]["required"], w10["WARD"]["assigned"]) == ("40.00", "17.14")
     assert (w10["LAB"]["required"], w10["LAB"]["assigned"], w10["LAB"]["ratio"]) == (
