@@ -14,6 +14,13 @@ week, hours(day) its exception's that day or else its weekday's). Every figure o
 exact sum (`fractions.Fraction`) over its days (and over the positions of a subtree, for the
 summary), rounded once to two places, half away from zero.
 
+Leave takes hours off the assignments (DESIGN §11): per employee and week, A (their counted
+assignments over every position), S (contract + every ledger entry) and L (minus the leave
+entries and the corrections reversing one), each weighted day by day by the employee's
+calendar; lost = min(max(A − S, 0), max(L, 0), A), and every assignment of theirs delivers its
+hours × (A − lost) / A that week. The worlds get leave where it bites (tests.demand.
+test_reference.add_leave: partial weeks, reversals, employees on two positions).
+
 One test per seed and kind of check; each collects every difference (seed, row, field, expected,
 got) before failing, so that one run shows the whole picture.
 """
@@ -48,8 +55,10 @@ from tests.demand.test_reference import (
     COUNTED,
     KINDS,
     STATES,
+    add_leave,
     covers,
     days,
+    is_leave,
     monday,
     random_day,
     random_hours,
@@ -258,9 +267,10 @@ def build(seed: int, actor: Any) -> World:
     counted = list(
         Assignment.objects.filter(state__in=COUNTED).order_by("id").values_list("id", flat=True)
     )
-    return World(
-        seed, units, first, last, rng.choice(counted) if counted else None, proposal, notes
-    )
+    excluded = rng.choice(counted) if counted else None
+    # Drawn from a generator of its own, so that everything above is what it was before leave.
+    add_leave(random.Random(rng.random()), actor, first, last, positions)
+    return World(seed, units, first, last, excluded, proposal, notes)
 
 
 # --- the reference ----------------------------------------------------------------------------
@@ -333,6 +343,8 @@ class Reference:
         self.positions = sorted(Position.objects.all(), key=lambda p: p.pk)
         self.requirements = list(CoverageRequirement.objects.all())
         self.entries = list(LedgerEntry.objects.all())
+        self.entries_by_id = {e.pk: e for e in self.entries}
+        self.shares: dict[tuple[int, dt.date, int | None], Fraction] = {}
         self.assignments = [a for a in Assignment.objects.all() if a.state in COUNTED]
         self.contract_versions: dict[int, list[ContractHours]] = {}
         for c in ContractHours.objects.all():
@@ -390,6 +402,36 @@ class Reference:
             for ws in weeks_between(first, last)
         }
 
+    # -- leave --
+
+    def lost_share(self, employee_id: int, ws: dt.date, exclude: int | None) -> Fraction:
+        """The share of each of the employee's assigned hours that week that leave keeps from
+        being delivered: lost / A, with A, S and L summed day by day by their calendar."""
+        key = (employee_id, ws, exclude)
+        if key in self.shares:
+            return self.shares[key]
+        employee = next(e for e in self.employees if e.pk == employee_id)
+        calendar = self.employee_calendar[employee_id]
+        versions = self.contract_versions.get(employee_id, [])
+        own = [a for a in self.counted(exclude) if a.employee_id == employee_id]
+        assigned = supply = leave = ZERO
+        for day in week_days(ws):
+            w = weight(calendar, day)
+            if covers(employee.hire_date, employee.termination_date, day):
+                rate = in_force(versions, day) if versions else Fraction(employee.contract_hours)
+                supply += rate * w
+            for entry in self.entries:
+                if entry.employee_id == employee_id and entry.start_date <= day <= entry.end_date:
+                    supply += Fraction(entry.hours_per_week) * w
+                    if is_leave(entry, self.entries_by_id):
+                        leave -= Fraction(entry.hours_per_week) * w
+            for a in own:
+                if covers(a.start_date, a.end_date, day):
+                    assigned += Fraction(a.weekly_hours) * w
+        lost = min(max(assigned - supply, ZERO), max(leave, ZERO), assigned)
+        self.shares[key] = lost / assigned if assigned else ZERO
+        return self.shares[key]
+
     # -- coverage --
 
     def listed(self, position: Position, first: dt.date, last: dt.date) -> bool:
@@ -405,14 +447,15 @@ class Reference:
 
     def position_week(
         self, position: Position, ws: dt.date, exclude: int | None
-    ) -> tuple[Fraction, Fraction, Fraction]:
-        """(required, assigned, holiday hours lost) of a position's week, exact."""
+    ) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+        """(required, assigned (delivered), holiday hours lost, leave hours lost) of a
+        position's week, exact."""
         own_calendar = self.unit_calendar[position.org_unit_id]
         demand_calendar = own_calendar if position.closes_on_holidays else None
         versions = self.weekly_versions.get(position.pk, [])
         requirements = [r for r in self.requirements if r.position_id == position.pk]
         own = [a for a in self.counted(exclude) if a.position_id == position.pk]
-        required = assigned = lost = ZERO
+        required = assigned = lost = leave = ZERO
         for day in week_days(ws):
             demanding = [r for r in requirements if r.start_date <= day <= r.end_date]
             assert len(demanding) <= 1  # a position's requirements never overlap
@@ -424,13 +467,16 @@ class Reference:
             for a in own:
                 if covers(a.start_date, a.end_date, day):
                     calendar = self.employee_calendar[a.employee_id]
-                    assigned += Fraction(a.weekly_hours) * weight(calendar, day)
+                    share = self.lost_share(a.employee_id, ws, exclude)
+                    hours = Fraction(a.weekly_hours) * weight(calendar, day)
+                    assigned += hours * (1 - share)
+                    leave += hours * share
                     lost += Fraction(a.weekly_hours) * lost_weight(calendar, day)
-        return required, assigned, lost
+        return required, assigned, lost, leave
 
     def exact_coverage(
         self, first: dt.date, last: dt.date, exclude: int | None = None
-    ) -> dict[tuple, tuple[Fraction, Fraction, Fraction]]:
+    ) -> dict[tuple, tuple[Fraction, Fraction, Fraction, Fraction]]:
         return {
             (p.pk, ws): self.position_week(p, ws, exclude)
             for p in self.positions
@@ -458,13 +504,13 @@ class Reference:
         out = {}
         for unit in targets:
             for ws in weeks_between(first, last):
-                req = asg = lost = ZERO
-                for (pid, week), (r, a, lo) in exact.items():
+                req = asg = lost = leave = ZERO
+                for (pid, week), (r, a, lo, lv) in exact.items():
                     path = position_path[pid]
                     in_scope = scope is None or any(path.startswith(s) for s in scope)
                     if week == ws and path.startswith(unit.path) and in_scope:
-                        req, asg, lost = req + r, asg + a, lost + lo
-                out[(unit.pk, ws)] = coverage_fields(req, asg, lost)
+                        req, asg, lost, leave = req + r, asg + a, lost + lo, leave + lv
+                out[(unit.pk, ws)] = coverage_fields(req, asg, lost, leave)
         return out
 
     # -- one unsaved assignment (simulate, the rules' weekly facts) --
@@ -483,13 +529,16 @@ class Reference:
         )
 
 
-def coverage_fields(required: Fraction, assigned: Fraction, lost: Fraction) -> dict[str, Any]:
+def coverage_fields(
+    required: Fraction, assigned: Fraction, lost: Fraction, leave: Fraction
+) -> dict[str, Any]:
     req, asg = round2(required), round2(assigned)
     return {
         "required": req,
         "assigned": asg,
         "gap": req - asg,
         "holiday_hours_lost": round2(lost),
+        "leave_hours_lost": round2(leave),
     }
 
 
@@ -567,6 +616,7 @@ def coverage_got(rows: list[Any]) -> dict[tuple, dict[str, Any]]:
             "assigned": r.assigned,
             "gap": r.gap,
             "holiday_hours_lost": getattr(r, "holiday_hours_lost", "<absent>"),
+            "leave_hours_lost": getattr(r, "leave_hours_lost", "<absent>"),
         }
         for r in rows
     }
@@ -738,7 +788,7 @@ def test_apis_equal_the_reference(world, as_admin):
 
 
 SUPPLY_API = ("contract", "ledger", "supply", "assigned", "free", "working_hours")
-COVERAGE_API = ("required", "assigned", "gap", "holiday_hours_lost")
+COVERAGE_API = ("required", "assigned", "gap", "holiday_hours_lost", "leave_hours_lost")
 
 
 def test_simulate_and_the_rules_weekly_facts_equal_the_reference(world, as_admin):
@@ -755,7 +805,7 @@ def test_simulate_and_the_rules_weekly_facts_equal_the_reference(world, as_admin
     position_exact = {
         ws: ref.position_week(p.position, ws, None)
         if ref.listed(p.position, first, last)
-        else (ZERO, ZERO, ZERO)
+        else (ZERO, ZERO, ZERO, ZERO)
         for ws in weeks
     }
     expected_coverage = []
