@@ -22,7 +22,7 @@ from apps.core.services import model_update, model_validate
 from apps.fsm.models import TransitionLog
 from apps.fsm.services import record_change, transition_cascade
 from apps.fsm.states import EmployeeState
-from apps.leave.hours import contract_hours_over, ledger_rate, span_weight
+from apps.leave.hours import contract_hours_over, contract_pieces, ledger_rate, span_weight
 from apps.leave.models import (
     OPEN_STATES,
     LeaveEntitlement,
@@ -118,13 +118,22 @@ def leave_hours(
             "These days hold no working hours to take off.", code=ErrorCode.NO_WORKING_HOURS
         )
     if hours is None:
-        computed = contract_hours_over(employee, weight)
+        pieces = contract_pieces(employee, start, end)
+        if len(pieces) == 1:
+            computed = contract_hours_over(pieces[0][2], weight)
+        else:  # the contract changes during the leave: each version over its days
+            computed = sum(
+                (contract_hours_over(h, span_weight(employee, a, b)) for a, b, h in pieces),
+                Decimal("0.00"),
+            )
         if computed <= 0:
             raise Unprocessable(
                 "The employee works no hours on these days (contract hours are 0).",
                 code=ErrorCode.NO_WORKING_HOURS,
             )
-        return computed, -Decimal(employee.contract_hours)
+        if len(pieces) == 1:
+            return computed, -Decimal(pieces[0][2])
+        return computed, ledger_rate(hours=computed, weight=weight)
     rate = ledger_rate(hours=hours, weight=weight)
     if -rate > MAX_RATE:
         most = (MAX_RATE * weight / 7).quantize(Decimal("0.01"))

@@ -28,7 +28,7 @@ def leave_simulate(
         raise TransitionNotAllowed(
             f"Cannot approve from state {request.state!r}.",
             current_state=request.state,
-            available=[t.name for t in request.get_available_state_transitions()],
+            available=[t.name for t in request.get_available_state_transitions()],  # type: ignore[attr-defined]
         )
     if request is None:
         employee = fields.pop("employee")

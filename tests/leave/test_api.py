@@ -19,7 +19,7 @@ from apps.fsm.services import transition_apply
 from apps.leave.models import LeaveEntitlement, LeaveRequest, LeaveTransitionLog
 from apps.leave.services import leave_request_create
 from apps.offer.models import LedgerEntry
-from apps.org.services import employee_update, org_unit_update
+from apps.org.services import contract_hours_add, employee_update, org_unit_update
 from tests.factories.org import make_employee
 from tests.leave.conftest import (
     ENTITLEMENTS,
@@ -754,3 +754,48 @@ def test_list_query_count_does_not_grow_with_the_page(org, admin_user, as_admin,
         assert len(response.json()["results"]) == size
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+# --- contract changes --------------------------------------------------------------------------
+
+
+def supply_week(client, employee, monday=MONDAY) -> dict:
+    response = client.get(
+        "/api/v1/supply/",
+        {"employee": employee.pk, "from": day(monday), "to": day(monday + dt.timedelta(6))},
+    )
+    assert response.status_code == 200, response.content
+    (row,) = response.json()["results"]
+    return row
+
+
+def test_leave_after_a_scheduled_contract_change_takes_the_new_contract(
+    org, as_employee, as_manager, admin_user
+):
+    # Today's contract is 40 h; from February it is 20 h: a March week of leave is 20 h.
+    contract_hours_add(
+        employee=org.employee, valid_from=dt.date(2027, 2, 1), hours=Decimal(20), actor=admin_user
+    )
+    body = asked(as_employee)
+    assert body["hours"] == "20.00"
+    ran(as_manager, body["id"], "approve")
+    assert ledger_rows(as_manager, org.employee)[0]["hours_per_week"] == "-20.00"
+    row = supply_week(as_manager, org.employee)
+    assert (row["contract"], row["ledger"], row["supply"]) == ("20.00", "-20.00", "0.00")
+
+
+def test_leave_across_a_contract_change_takes_each_version_over_its_days(
+    org, as_employee, as_manager, admin_user
+):
+    contract_hours_add(
+        employee=org.employee,
+        valid_from=MONDAY + dt.timedelta(3),
+        hours=Decimal(20),
+        actor=admin_user,
+    )
+    body = asked(as_employee)
+    # Monday to Wednesday at 40 h a week, Thursday to Sunday at 20: 17.14 + 11.43.
+    assert body["hours"] == "28.57"
+    ran(as_manager, body["id"], "approve")
+    row = supply_week(as_manager, org.employee)
+    assert (row["contract"], row["ledger"], row["supply"]) == ("28.57", "-28.57", "0.00")
