@@ -34,15 +34,17 @@ WEEKS = (MONDAY, MONDAY + dt.timedelta(days=20))  # 2027-W09 to W11
 
 
 def coverage(client, position, first=WEEKS[0], last=WEEKS[1]) -> dict[str, dict]:
-    """coverage/ of `position` per week label, with `leave_hours_lost` (read from the selector
-    the report uses while the API row does not carry it yet)."""
+    """coverage/ of `position` per week label; rows carry `leave_hours_lost` as the report's
+    selector computes it."""
     response = client.get(
         "/api/v1/coverage/", {"position": position.pk, "from": day(first), "to": day(last)}
     )
     assert response.status_code == 200, response.content
     rows = {row["week"]: row for row in response.json()["results"]}
-    for week in coverage_weeks(first=first, last=last, position_ids=[position.pk]):
-        rows[week.week].setdefault("leave_hours_lost", f"{week.leave_hours_lost:.2f}")
+    selected = coverage_weeks(first=first, last=last, position_ids=[position.pk])
+    assert {w.week: f"{w.leave_hours_lost:.2f}" for w in selected} == {
+        week: row["leave_hours_lost"] for week, row in rows.items()
+    }
     return rows
 
 
