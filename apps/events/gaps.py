@@ -4,8 +4,10 @@ unit's threshold within the next GAP_EVENT_WEEKS weeks, `coveris.coverage.gap_op
 
 The dispatcher hands every batch of events to `check_batch`, inside its transaction. The
 positions the batch touches are found from its subjects (a position and its hours and
-requirements; an assignment's position; an employee's assignments' positions; the positions
-under a unit, or under the units that follow a calendar). Their coverage is computed set-based,
+requirements; an assignment's position; an employee's assignments' positions — also for the
+employee's ledger entries, whose subject is the employee: leave takes hours off the
+assignments, DESIGN §11; the positions under a unit, or under the units that follow a
+calendar). Their coverage is computed set-based,
 twice, by the report's own query: as of just before the batch's first change (from the recorded
 history, apps.core.asof) and as it is now. A week whose gap crosses the threshold, either way,
 goes into one event per position and direction, written to the outbox in the same transaction
@@ -34,6 +36,8 @@ from apps.reports.weeks import week_label, week_start
 _POSITIONS_OF = {
     "position": "SELECT id FROM org_position WHERE id = ANY(%(ids)s)",
     "assignment": "SELECT position_id FROM assignments_assignment WHERE id = ANY(%(ids)s)",
+    # An employee's changes and their ledger entries (subject `employee/<id>`): leave takes
+    # hours off their assignments.
     "employee": "SELECT position_id FROM assignments_assignment WHERE employee_id = ANY(%(ids)s)",
     "org_unit": """
         SELECT p.id FROM org_position p JOIN org_orgunit u ON u.id = p.org_unit_id
