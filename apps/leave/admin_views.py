@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
@@ -238,7 +239,7 @@ def leave_calendar_view(
     this week)."""
     units = calendar_units(request.user)
     params: QueryDict = request.GET.copy()
-    fill_defaults(params, units, today or dt.date.today())
+    fill_defaults(params, units, today or timezone.localdate())
     form = LeaveCalendarForm(params, units=units)
     context: dict[str, Any] = {
         **model_admin.admin_site.each_context(request),

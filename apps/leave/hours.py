@@ -2,9 +2,10 @@
 
 A leave's hours default to what the employee's contract (the versions in force on those days,
 not today's figure) delivers over its days: by the home unit's calendar (a holiday inside the
-leave costs nothing), 1/7 of the weekly hours a day without one. The ledger entry the approval writes is the weekly rate that delivers exactly
-those hours over the same days (the contract's own rate, negated, when the hours were not
-given), so supply/ and coverage/ lose what the balance counts.
+leave costs nothing), 1/7 of the weekly hours a day without one. The ledger entry the approval
+writes is the weekly rate that delivers exactly those hours over the same days (the contract's
+own rate, negated, when the hours were not given), so supply/ and coverage/ lose what the
+balance counts.
 """
 
 from __future__ import annotations

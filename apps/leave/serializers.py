@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
@@ -153,7 +153,7 @@ class BalanceQuerySerializer(StrictInputMixin, serializers.Serializer):  # type:
     kind = serializers.ChoiceField(choices=LeaveKind.choices, default=LeaveKind.VACATION)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        attrs.setdefault("year", dt.date.today().year)
+        attrs.setdefault("year", timezone.localdate().year)
         return attrs
 
 

@@ -205,7 +205,10 @@ def ledger_fields(request: LeaveRequest) -> dict[str, Any]:
 def write_ledger_entry(
     request: LeaveRequest, transition: str, actor: Any, log: TransitionLog
 ) -> None:
-    """Side effect of `approve`: the `leave` ledger entry, in the approving transaction."""
+    """Side effect of `approve`: the `leave` ledger entry, in the approving transaction. The
+    employment is checked again (a termination date may have been set since the request)."""
+    employee = Employee.objects.get(pk=request.employee_id)  # locked by the transition
+    _check_employment(employee, request.start_date, request.end_date)
     entry = ledger_entry_create(actor=_user(actor), **ledger_fields(request))
     request.ledger_entry = entry
     request.save(update_fields=["ledger_entry", "updated_at"])

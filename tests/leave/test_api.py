@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.audit_log.verification import verify_all
 from apps.calendars.services import calendar_create, calendar_day_create
@@ -35,11 +36,12 @@ from tests.leave.conftest import (
     problem,
     ran,
     run,
+    table_counts,
 )
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 12, 7)
+TODAY = timezone.localdate()
 
 
 def ids(response) -> list[int]:
@@ -398,6 +400,15 @@ def test_overlapping_a_closed_request_is_fine(org, as_employee, as_manager, deci
 def test_leave_of_another_employee_on_the_same_days_is_fine(org, as_admin):
     asked(as_admin, employee=org.employee.pk)
     asked(as_admin, employee=org.outsider.pk)
+
+
+def test_a_termination_date_set_after_the_request_stops_its_approval(org, as_employee, as_manager):
+    pk = asked(as_employee)["id"]
+    employee_update(employee=org.employee, termination_date=MONDAY + dt.timedelta(days=2))
+    before = table_counts()
+    problem(run(as_manager, pk, "approve"), 422, "across_termination")
+    assert table_counts() == before
+    assert as_manager.get(f"{LEAVE}{pk}/").json()["state"] == "requested"
 
 
 def test_leave_across_the_termination_date_is_422(org, as_employee):
