@@ -183,6 +183,10 @@ class SimulateResultSerializer(serializers.Serializer):  # type: ignore[type-arg
     balance_before = BalanceSerializer()
     balance_after = BalanceSerializer()
     coverage = SimulateCoverageSerializer(many=True)
+    positions_not_shown = serializers.IntegerField(
+        help_text="Positions the employee is assigned to that the caller may not see: weighed "
+        "by the rules and gap_opened_hours, not listed."
+    )
     gap_opened_hours = DecimalField(max_digits=12, decimal_places=2)
 
 

@@ -12,7 +12,7 @@ from apps.fsm.exceptions import TransitionNotAllowed
 from apps.leave.models import LeaveRequest, LeaveState
 from apps.leave.rules import LeaveContext
 from apps.leave.services import leave_balance, ledger_fields, validated_request
-from apps.org.models import Position
+from apps.org.selectors import position_list
 from apps.reports.weeks import week_label
 from apps.users.models import User
 
@@ -44,15 +44,18 @@ def leave_simulate(
         "requested": before["requested"] - (hours if request.pk is not None else 0),
         "remaining": before["remaining"] - hours,
     }
+    # Rows of the positions the caller may see; the others are only counted (a manager's
+    # employee may also work in another unit, whose coverage is not theirs to read). The
+    # rules and `gap_opened_hours` weigh every position, as the approval will.
     codes = dict(
-        Position.objects.filter(pk__in={c.position for c in context.coverage}).values_list(
-            "pk", "code"
-        )
+        position_list(user=actor)
+        .filter(pk__in={c.position for c in context.coverage})
+        .values_list("pk", "code")
     )
     coverage = [
         {
             "position": c.position,
-            "position_code": codes.get(c.position, ""),
+            "position_code": codes[c.position],
             "week": week_label(c.after.week_start),
             "week_start": c.after.week_start,
             "required": c.after.required,
@@ -63,6 +66,7 @@ def leave_simulate(
             "leave_hours_lost_after": getattr(c.after, "leave_hours_lost", Decimal("0.00")),
         }
         for c in context.coverage
+        if c.position in codes
     ]
     return {
         "employee": request.employee_id,
@@ -76,6 +80,7 @@ def leave_simulate(
         "balance_before": {"kind": request.kind, **before},
         "balance_after": {"kind": request.kind, **after},
         "coverage": coverage,
+        "positions_not_shown": len({c.position for c in context.coverage} - set(codes)),
         "gap_opened_hours": sum(
             (max(c.opened, Decimal(0)) for c in context.coverage), Decimal("0.00")
         ),

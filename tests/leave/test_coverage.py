@@ -334,3 +334,23 @@ def test_simulate_of_a_request_that_cannot_be_approved_is_409(org, as_manager, p
     )
     assert answer["current_state"] == state
     assert table_counts() == counts
+
+
+def test_simulate_lists_only_the_positions_the_manager_may_see(
+    org, as_employee, as_manager, as_admin
+):
+    """The employee also works on a position of another unit: the manager deciding the leave
+    sees their own unit's rows; the other position is counted, weighed, not listed."""
+    from tests.factories.org import make_unit
+
+    elsewhere = make_position(make_unit(), weekly_hours=Decimal("10.00"))
+    make_assignment(org.employee, elsewhere, state="active", start=HIRED, hours="10.00")
+    pk = asked(as_employee)["id"]
+    body = as_manager.post(SIMULATE, {"request": pk}, format="json").json()
+    assert {row["position"] for row in body["coverage"]} == {org.position.pk}
+    assert body["positions_not_shown"] == 1
+    # Both positions lose the week: 40 h of leave take 40 of the 50 assigned hours.
+    assert Decimal(body["gap_opened_hours"]) == Decimal("40.00")
+    everything = as_admin.post(SIMULATE, {"request": pk}, format="json").json()
+    assert {row["position"] for row in everything["coverage"]} == {org.position.pk, elsewhere.pk}
+    assert everything["positions_not_shown"] == 0
