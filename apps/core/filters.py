@@ -41,6 +41,25 @@ class StrictNullBooleanField(forms.NullBooleanField):
         return None
 
 
+BIGINT = 2**63
+
+
+class StrictIntegerField(forms.IntegerField):
+    """Whole numbers written as such: Django's IntegerField also takes `2.0` (and so `?year=
+    -314901374952720.0` answered an empty page where the schema promises an integer), and
+    numbers past 64 bits, which no column holds."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() not in ("", *self.empty_values):
+            text = value.strip()
+            if not (text.lstrip("-").isdigit() and text.isascii()):
+                raise ValidationError(self.error_messages["invalid"], code=ErrorCode.INVALID)
+        number = super().to_python(value)
+        if number is not None and not -BIGINT <= number < BIGINT:
+            raise ValidationError("Enter a whole number within 64 bits.", code=ErrorCode.INVALID)
+        return number
+
+
 def _is_integer(model: Any, field_name: str) -> bool:
     field = get_model_field(model, field_name) if model is not None else None
     if isinstance(field, models.ForeignKey):
@@ -83,7 +102,7 @@ class FilterBackend(DjangoFilterBackend):
                 elif isinstance(item, django_filters.NumberFilter) and _is_integer(
                     model, item.field_name
                 ):
-                    item.field_class = forms.IntegerField
+                    item.field_class = StrictIntegerField
                 elif isinstance(item, django_filters.ModelChoiceFilter):
                     _scope_choices(item, request)
         return filterset
