@@ -14,8 +14,10 @@ How the counter is incremented depends on the cache backend:
 
 - backends with their own `incr` (Redis — django-redis and Django's RedisCache run INCRBY, so
   concurrent requests on every worker each get a distinct count; memcached; Django's
-  LocMemCache, atomic under its lock but only within one process): one `add(key, 0, timeout)`
-  that creates the window's counter with its expiry, then one `incr(key)`, which keeps it;
+  LocMemCache, atomic under its lock but only within one process): one `incr(key)`, which keeps
+  the counter's expiry; only the window's first request finds no counter (ValueError), creates
+  it with `add(key, 0, timeout)` (the window's end plus a slack; of concurrent first requests one
+  creates it and the others' `add` does nothing) and increments it then;
 - Django's DatabaseCache (what `make run` and the test suite use without REDIS_URL) and the
   file cache inherit `BaseCache.incr`, a get then a set that would also reset the key's expiry to
   the cache's default timeout (300 s: the login's hour would restart after five quiet minutes).
@@ -106,14 +108,15 @@ class FixedWindowThrottle(throttling.SimpleRateThrottle):
             if count <= limit:  # a refused request need not be written down
                 backend.set(key, count, timeout)
             return count
-        backend.add(key, 0, timeout)
         try:
             return int(backend.incr(key))
-        except ValueError:
-            # Gone between add and incr: only when the counter expired under a lagging clock.
-            if backend.add(key, 1, timeout):
-                return 1
+        except ValueError:  # the window's first request: no counter yet
+            pass
+        backend.add(key, 0, timeout)  # one of concurrent first requests creates it, with its expiry
+        try:
             return int(backend.incr(key))
+        except ValueError:  # a cache that keeps nothing (DummyCache): count it as the first
+            return 1
 
     def backend(self) -> BaseCache:
         """The cache backend itself (DRF's `cache` is the proxy to the current default)."""
