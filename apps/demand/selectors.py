@@ -107,8 +107,8 @@ SHARE_SCALE = "numeric(60, 40)"
 # normal week), so that each figure is one exact sum divided once per divisor: the required
 # hours in the position's row (its calendar's only when it closes on holidays), the assigned
 # hours per calendar of the assigned employees (an assignment delivers on its employee's
-# working days), and, per capped employee-week, the hours leave takes off them (taken off
-# `assigned` too).
+# working days) less, per capped employee-week, the hours leave takes off them (in the same
+# row: one sum per divisor).
 POSITION_WEEKS = f"""
 w AS ({WEEKS_CTE}),
 p0 AS (
@@ -185,16 +185,6 @@ rv AS (
     JOIN p ON p.id = r.position_id
     {REPLACED.joins()}
     GROUP BY r.position_id, w.ws
-),
-a AS (
-    SELECT ac.position_id, w.ws, {divisor_sql("kn.normal")} AS divisor,
-           SUM(ac.weekly_hours * {ASSIGNED.units()}) AS assigned_u,
-           SUM(ac.weekly_hours * {ASSIGNED.lost()}) AS lost_u
-    FROM ac
-    JOIN w ON ac.start_date <= w.ws + 6 AND (ac.end_date IS NULL OR ac.end_date >= w.ws)
-    LEFT JOIN kn ON kn.calendar_id = ac.calendar_id
-    {ASSIGNED.joins()}
-    GROUP BY ac.position_id, w.ws, {divisor_sql("kn.normal")}
 ),
 -- Leave (DESIGN §11): the leave entries, and the corrections reversing one, of the employees
 -- assigned to these positions, inside the weeks asked for, each with the employee's calendar
@@ -277,13 +267,30 @@ cap AS (
 ),
 la AS (
     SELECT a0.position_id, cap.ws, {divisor_sql("kn.normal")} AS divisor,
-           SUM(a0.weekly_hours * {CAPPED.units()} * cap.share) AS leave_u
+           a0.weekly_hours * {CAPPED.units()} * cap.share AS leave_u
     FROM cap
     JOIN a0 ON a0.employee_id = cap.employee_id
            AND a0.start_date <= cap.ws + 6 AND (a0.end_date IS NULL OR a0.end_date >= cap.ws)
     LEFT JOIN kn ON kn.calendar_id = cap.calendar_id
     {CAPPED.joins()}
-    GROUP BY a0.position_id, cap.ws, {divisor_sql("kn.normal")}
+),
+-- the assigned hours per position, week and divisor, less what leave takes off them: the leave
+-- rows go into the same sums, so that each divisor still divides one exact sum
+a AS (
+    SELECT position_id, ws, divisor, SUM(assigned_u) AS assigned_u, SUM(lost_u) AS lost_u,
+           SUM(leave_u) AS leave_u
+    FROM (
+        SELECT ac.position_id, w.ws, {divisor_sql("kn.normal")} AS divisor,
+               ac.weekly_hours * {ASSIGNED.units()} AS assigned_u,
+               ac.weekly_hours * {ASSIGNED.lost()} AS lost_u, 0 AS leave_u
+        FROM ac
+        JOIN w ON ac.start_date <= w.ws + 6 AND (ac.end_date IS NULL OR ac.end_date >= w.ws)
+        LEFT JOIN kn ON kn.calendar_id = ac.calendar_id
+        {ASSIGNED.joins()}
+        UNION ALL
+        SELECT position_id, ws, divisor, -leave_u, 0, leave_u FROM la
+    ) x
+    GROUP BY position_id, ws, divisor
 ),
 pw AS (
     SELECT p.id AS position_id, p.path, w.ws, {divisor_sql("kn.normal")} AS divisor,
@@ -296,30 +303,19 @@ pw AS (
     LEFT JOIN r ON r.position_id = p.id AND r.ws = w.ws
     LEFT JOIN rv ON rv.position_id = p.id AND rv.ws = w.ws
     UNION ALL
-    SELECT a.position_id, p.path, a.ws, a.divisor, 0, a.assigned_u, a.lost_u, 0
+    SELECT a.position_id, p.path, a.ws, a.divisor, 0, a.assigned_u, a.lost_u, a.leave_u
     FROM a JOIN p ON p.id = a.position_id
-    UNION ALL
-    SELECT la.position_id, p.path, la.ws, la.divisor, 0, -la.leave_u, 0, la.leave_u
-    FROM la JOIN p ON p.id = la.position_id
 )
 """
 
-# Per position, week and divisor first: each divisor divides its exact sum once (an assigned
-# row and the leave taken off it share one).
 COVERAGE_SQL = f"""
-WITH {POSITION_WEEKS},
-g AS (
-    SELECT position_id, ws, divisor,
-           SUM(required_u) AS required_u, SUM(assigned_u) AS assigned_u,
-           SUM(lost_u) AS lost_u, SUM(leave_u) AS leave_u
-    FROM pw GROUP BY position_id, ws, divisor
-)
+WITH {POSITION_WEEKS}
 SELECT position_id, ws,
        ROUND(SUM(required_u / divisor), 2),
        ROUND(SUM(assigned_u / divisor), 2),
        ROUND(SUM(lost_u / divisor), 2),
        ROUND(SUM(leave_u / divisor), 2)
-FROM g GROUP BY position_id, ws ORDER BY position_id, ws
+FROM pw GROUP BY position_id, ws ORDER BY position_id, ws
 """
 
 # Per target unit, week and divisor first: each divisor divides its exact sum once.
