@@ -21,10 +21,11 @@ as supply (apps.offer.selectors) computes them — by e's home-unit calendar, pr
 Each of e's assignments delivers its hours × (A − lost) / A that week; a position-week's
 `assigned` is what its assignments deliver, and `leave_hours_lost` the rest (hours × lost / A).
 `holiday_hours_lost` is what the calendars take off, as before. Only the (employee, week)
-pairs with net leave that week (and an assignment selected) are capped: elsewhere L ≤ 0, so
-nothing is lost, and the reports of organisations with little leave do the same work as before.
-The share (A − lost) / A is carried at 40 decimal places and every figure is still one sum per
-divisor, divided and rounded once (apps.calendars.hours).
+pairs with net leave that week, of employees assigned to a selected position, are capped:
+elsewhere L ≤ 0, so nothing is lost, and the reports of organisations with little leave do the
+same work as before. The share lost / A is carried at 40 decimal places, and the hours it takes
+off go into the assigned hours' own sum, so that every figure is still one sum per divisor,
+divided and rounded once (apps.calendars.hours).
 """
 
 from __future__ import annotations
