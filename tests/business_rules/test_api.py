@@ -25,7 +25,11 @@ KINDS = {
     "allowed_employee_states": {"states"},
     "position_capacity": {"tolerance"},
     "max_concurrent_assignments": {"max"},
+    "leave_balance": {"kinds"},
+    "leave_opens_gap": {"max_gap_hours"},
 }
+# Parameters with a default are optional.
+OPTIONAL = {"kinds", "max_gap_hours"}
 DEFAULT_CODES = {
     "max-48-hours",
     "no-overcommit",
@@ -295,7 +299,7 @@ def test_delete_is_204_and_removes_the_rule(as_admin, rule):
 # --- kinds and the default catalogue ----------------------------------------------------------
 
 
-def test_kinds_lists_the_six_kinds_with_their_schema(as_admin):
+def test_kinds_lists_every_kind_with_its_schema(as_admin):
     response = as_admin.get(f"{URL}kinds/")
 
     assert response.status_code == 200
@@ -307,11 +311,12 @@ def test_kinds_lists_the_six_kinds_with_their_schema(as_admin):
         assert schema["type"] == "object"
         assert schema["additionalProperties"] is False
         assert set(schema["properties"]) == KINDS[kind["name"]]
-        assert set(schema.get("required", [])) == KINDS[kind["name"]]
+        assert set(schema.get("required", [])) == KINDS[kind["name"]] - OPTIONAL
     by_name = {k["name"]: k["schema"] for k in body}
     assert by_name["max_weekly_hours"]["properties"]["max_hours"]["type"] == "number"
     assert by_name["max_concurrent_assignments"]["properties"]["max"]["type"] == "integer"
     assert "active" in by_name["allowed_employee_states"]["properties"]["states"]["items"]["enum"]
+    assert "vacation" in by_name["leave_balance"]["properties"]["kinds"]["items"]["enum"]
 
 
 def test_default_rules_exist_after_migrations(as_admin):
