@@ -41,9 +41,9 @@ class CoverageChange:
         return max(self.after.gap, ZERO) - max(self.before.gap, ZERO)
 
 
-def supposed_entry(request: LeaveRequest) -> dict[str, Any]:
-    """The ledger row an approval of `request` would write, as `asof.supposing` takes it."""
-    fields = ledger_fields(request)
+def supposed_entry(request: LeaveRequest, fields: dict[str, Any]) -> dict[str, Any]:
+    """The ledger row an approval of `request` would write (`fields`, from `ledger_fields`), as
+    `asof.supposing` takes it."""
     return {
         "employee_id": request.employee_id,
         "kind": fields["kind"],
@@ -54,9 +54,10 @@ def supposed_entry(request: LeaveRequest) -> dict[str, Any]:
     }
 
 
-def coverage_change(request: LeaveRequest) -> list[CoverageChange]:
+def coverage_change(request: LeaveRequest, entry: dict[str, Any]) -> list[CoverageChange]:
     """Per position the employee is assigned to (approved or active) during the leave, and per
-    week of the leave: coverage now and with the leave approved (two queries)."""
+    week of the leave: coverage now and with the leave's ledger `entry` written (two
+    queries)."""
     positions = sorted(
         set(
             request.employee.assignments.filter(
@@ -71,7 +72,7 @@ def coverage_change(request: LeaveRequest) -> list[CoverageChange]:
         return []
     first, last = week_start(request.start_date), week_start(request.end_date)
     before = coverage_weeks(first=first, last=last, position_ids=positions, using="default")
-    with asof.supposing("offer_ledgerentry", [supposed_entry(request)]):
+    with asof.supposing("offer_ledgerentry", [supposed_entry(request, entry)]):
         after = coverage_weeks(first=first, last=last, position_ids=positions, using="default")
     now = {(w.key, w.week_start): w for w in before}
     return [
@@ -107,8 +108,13 @@ class LeaveContext(RuleContext):
         return leave_balance(employee=r.employee, year=r.year, kind=r.kind, exclude=r.pk)
 
     @cached_property
+    def entry(self) -> dict[str, Any]:
+        """The ledger entry the approval would write."""
+        return ledger_fields(self.request)
+
+    @cached_property
     def coverage(self) -> list[CoverageChange]:
-        return coverage_change(self.request)
+        return coverage_change(self.request, self.entry)
 
     @property
     def weeks(self) -> list[dt.date]:

@@ -88,12 +88,11 @@ def _check_past(actor: Any, start: dt.date, reason: str) -> None:
         )
 
 
-def _check_no_overlap(employee: Employee, start: dt.date, end: dt.date, exclude: Any) -> None:
+def _check_no_overlap(employee: Employee, start: dt.date, end: dt.date) -> None:
     other = (
         LeaveRequest.objects.filter(
             employee=employee, state__in=OPEN_STATES, start_date__lte=end, end_date__gte=start
         )
-        .exclude(pk=exclude)
         .order_by("start_date", "id")
         .first()
     )
@@ -119,21 +118,21 @@ def leave_hours(
         )
     if hours is None:
         pieces = contract_pieces(employee, start, end)
-        if len(pieces) == 1:
+        if len(pieces) == 1:  # the contract's own rate, negated
             computed = contract_hours_over(pieces[0][2], weight)
+            rate = -Decimal(pieces[0][2])
         else:  # the contract changes during the leave: each version over its days
             computed = sum(
                 (contract_hours_over(h, span_weight(employee, a, b)) for a, b, h in pieces),
                 Decimal("0.00"),
             )
+            rate = ledger_rate(hours=computed, weight=weight)
         if computed <= 0:
             raise Unprocessable(
                 "The employee works no hours on these days (contract hours are 0).",
                 code=ErrorCode.NO_WORKING_HOURS,
             )
-        if len(pieces) == 1:
-            return computed, -Decimal(pieces[0][2])
-        return computed, ledger_rate(hours=computed, weight=weight)
+        return computed, rate
     rate = ledger_rate(hours=hours, weight=weight)
     if -rate > MAX_RATE:
         most = (MAX_RATE * weight / 7).quantize(Decimal("0.01"))
@@ -175,7 +174,7 @@ def leave_request_create(
     employee = employees_lock(employee.pk)[employee.pk]
     _check_past(actor, fields["start_date"], reason)
     request = validated_request(employee, fields)
-    _check_no_overlap(employee, request.start_date, request.end_date, exclude=None)
+    _check_no_overlap(employee, request.start_date, request.end_date)
     request.created_by = actor if getattr(actor, "pk", None) else None
     record_change(
         subject=request, name=REQUEST, from_state="", actor=actor, reason=reason, guarded_by=None

@@ -11,7 +11,7 @@ from apps.business_rules.engine import evaluate
 from apps.fsm.exceptions import TransitionNotAllowed
 from apps.leave.models import LeaveRequest, LeaveState
 from apps.leave.rules import LeaveContext
-from apps.leave.services import leave_balance, ledger_fields, validated_request
+from apps.leave.services import leave_balance, validated_request
 from apps.org.selectors import position_list
 from apps.reports.weeks import week_label
 from apps.users.models import User
@@ -74,7 +74,7 @@ def leave_simulate(
         "start_date": request.start_date,
         "end_date": request.end_date,
         "hours": hours,
-        "hours_per_week": ledger_fields(request)["hours_per_week"],
+        "hours_per_week": context.entry["hours_per_week"],
         "violations": violations,
         "blocked": any(v["severity"] == "error" for v in violations),
         "balance_before": {"kind": request.kind, **before},
