@@ -40,6 +40,11 @@ def current() -> dt.datetime | None:
     return _instant.get()
 
 
+def active() -> bool:
+    """Whether reports read anything but the tables as they are now (`as_of`, `supposing`)."""
+    return _instant.get() is not None or bool(_supposed.get())
+
+
 @contextmanager
 def as_of(instant: dt.datetime | None) -> Iterator[None]:
     """Reports inside the block read the tables as they were at `instant` (None: now)."""

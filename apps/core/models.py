@@ -99,3 +99,23 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key}"
+
+
+class DataVersion(models.Model):
+    """The version of a named set of tables, for results computed from them (apps.core.versions):
+    a few slots per name, each a random token. Every transaction that writes one of the set's
+    tables replaces one slot's token as it commits (a deferred trigger, the same transaction as
+    the write), so the slots' tokens together change exactly when committed data may have: a
+    result kept under them is right for as long as they are the current ones. A committing
+    writer takes a slot no other committing writer holds (SKIP LOCKED) and adds one when all
+    are held: writers never wait on each other here. Written only by the trigger function."""
+
+    name = models.CharField(max_length=32, db_index=True)
+    token = models.UUIDField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "data version"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"

@@ -44,6 +44,7 @@ from django.db.models import Q, QuerySet
 from apps.calendars.hours import Span, calendar_ctes, days_off_by_week, divisor_sql
 from apps.core import asof
 from apps.core.db import read_alias
+from apps.core.versions import VersionedResults, freeze
 from apps.demand.models import CoverageRequirement
 from apps.fsm.states import COUNTED_ASSIGNMENT_STATES
 from apps.org.models import OrgUnit, Position
@@ -359,13 +360,38 @@ def _params(
     }
 
 
+# Every table the coverage SQL reads: each bumps the `coverage` data version as it commits a
+# write (apps/demand/migrations/0005_coverage_version.py; tests/demand/test_result_cache.py
+# checks this list against the SQL and the triggers against this list).
+COVERAGE_TABLES = (
+    "assignments_assignment",
+    "calendars_calendarday",
+    "calendars_workcalendar",
+    "demand_coveragerequirement",
+    "offer_ledgerentry",
+    "org_contracthours",
+    "org_employee",
+    "org_orgunit",
+    "org_position",
+    "org_weeklyhours",
+)
+# Coverage and summary results, per worker, under the coverage data version (apps.core.versions):
+# a repeated read is answered without the SQL until any of COVERAGE_TABLES commits a write.
+RESULTS: VersionedResults[CoverageWeek] = VersionedResults("coverage", setting="COVERAGE_CACHE")
+
+
 def _fetch(sql: str, params: dict[str, Any], using: str | None) -> list[CoverageWeek]:
-    with connections[using or read_alias()].cursor() as cursor:
-        asof.execute(cursor, sql, params)
-        return [
-            CoverageWeek(key, ws, Decimal(req), Decimal(asg), Decimal(lost), Decimal(leave))
-            for key, ws, req, asg, lost, leave in cursor.fetchall()
-        ]
+    alias = using or read_alias()
+
+    def compute() -> list[CoverageWeek]:
+        with connections[alias].cursor() as cursor:
+            asof.execute(cursor, sql, params)
+            return [
+                CoverageWeek(key, ws, Decimal(req), Decimal(asg), Decimal(lost), Decimal(leave))
+                for key, ws, req, asg, lost, leave in cursor.fetchall()
+            ]
+
+    return RESULTS.get((sql, freeze(params)), compute, using=alias)
 
 
 def coverage_weeks(

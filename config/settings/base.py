@@ -55,6 +55,9 @@ THROTTLE_USER_RATE = env.get_str("THROTTLE_USER_RATE", "1000/hour")
 LOGIN_FAILURE_LIMIT = env.get_int("LOGIN_FAILURE_LIMIT", 10)
 LOGIN_LOCKOUT_MINUTES = env.get_int("LOGIN_LOCKOUT_MINUTES", 15)
 BENCH_VIEWS = env.get_bool("BENCH_VIEWS", default=False)
+# Coverage and summary results are kept per worker under the coverage data version and
+# answered again until any input commits (apps.core.versions); "off" computes every read.
+COVERAGE_CACHE = env.get_bool("COVERAGE_CACHE", default=True)
 # -------------------------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
