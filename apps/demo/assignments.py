@@ -4,6 +4,7 @@ requirements for `manage.py seed_demo`; bulk-written, idempotent by count."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Callable
 from decimal import Decimal
@@ -15,6 +16,7 @@ from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.core.capture import GENESIS
 from apps.demand.models import CoverageRequirement
 from apps.demo.clock import recorded, transition_rows
+from apps.demo.lanes import Lanes, Tally
 from apps.fsm.states import AssignmentState as A
 from apps.fsm.states import EmployeeState as E
 from apps.offer.models import LedgerEntry, LedgerKind
@@ -54,7 +56,7 @@ def _history(assignment: Assignment, actor_id: int | None) -> list[AssignmentTra
 
 
 def seed_assignments(
-    *, count: int, rng: random.Random, actor_id: int | None, say: Progress
+    *, count: int, rng: random.Random, actor_id: int | None, say: Progress, lanes: int = 1
 ) -> None:
     """Create assignments until there are `count`, in every state, with their history."""
     missing = count - Assignment.objects.count()
@@ -69,44 +71,52 @@ def seed_assignments(
         say("  assignments: none (no employees or positions)")
         return
     states, weights = list(WEIGHTS), list(WEIGHTS.values())
-    created = 0
-    while created < missing:
-        batch: list[Assignment] = []
-        for i in range(min(BATCH, missing - created)):
-            employee_id, employee_state, hire = rng.choice(employees)
-            position_id, p_start, p_end = rng.choice(positions)
-            n = created + i
-            state = states[n] if n < len(states) else rng.choices(states, weights)[0]
-            if employee_state == E.TERMINATED and state in (A.ACTIVE, A.APPROVED, A.PROPOSED):
-                state = A.ENDED
-            start = max(p_start, hire) + dt.timedelta(days=rng.randint(0, 120))
-            end = start + dt.timedelta(weeks=rng.randint(8, 60)) if rng.random() < 0.6 else None
-            if p_end is not None:
-                end = min(end or p_end, p_end)
-                start = min(start, end)
-            if state == A.ENDED and end is None:
-                end = start + dt.timedelta(weeks=12)
-            batch.append(
-                Assignment(
-                    employee_id=employee_id,
-                    position_id=position_id,
-                    start_date=start,
-                    end_date=end,
-                    weekly_hours=rng.choice(HOURS),
-                    state=state,
-                    created_by_id=actor_id,
-                )
-            )
-        Assignment.objects.bulk_create(batch)
+    tally = Tally(say, "  assignments: {done}/{total} new, {rows} history rows", missing)
+
+    def write(values: list[dict[str, Any]]) -> None:
+        batch = Assignment.objects.bulk_create([Assignment(**v) for v in values])
         logs = [row for a in batch for row in _history(a, actor_id)]
         AssignmentTransitionLog.objects.bulk_create(logs, batch_size=BATCH)
-        created += len(batch)
-        say(f"  assignments: {created}/{missing} new, {len(logs)} history rows in this batch")
+        tally.add(len(batch), len(logs))
+
+    created = 0
+    with Lanes(lanes) as pool:
+        while created < missing:
+            batch: list[dict[str, Any]] = []
+            for i in range(min(BATCH, missing - created)):
+                employee_id, employee_state, hire = rng.choice(employees)
+                position_id, p_start, p_end = rng.choice(positions)
+                n = created + i
+                state = states[n] if n < len(states) else rng.choices(states, weights)[0]
+                if employee_state == E.TERMINATED and state in (A.ACTIVE, A.APPROVED, A.PROPOSED):
+                    state = A.ENDED
+                start = max(p_start, hire) + dt.timedelta(days=rng.randint(0, 120))
+                end = start + dt.timedelta(weeks=rng.randint(8, 60)) if rng.random() < 0.6 else None
+                if p_end is not None:
+                    end = min(end or p_end, p_end)
+                    start = min(start, end)
+                if state == A.ENDED and end is None:
+                    end = start + dt.timedelta(weeks=12)
+                batch.append(
+                    {
+                        "employee_id": employee_id,
+                        "position_id": position_id,
+                        "start_date": start,
+                        "end_date": end,
+                        "weekly_hours": rng.choice(HOURS),
+                        "state": state,
+                        "created_by_id": actor_id,
+                    }
+                )
+            pool.submit(created // BATCH, functools.partial(write, batch))
+            created += len(batch)
 
 
-def seed_ledger(*, count: int, rng: random.Random, actor_id: int | None, say: Progress) -> None:
+def seed_ledger(
+    *, count: int, rng: random.Random, actor_id: int | None, say: Progress, lanes: int = 1
+) -> None:
     """Create ledger entries (leave, extra availability, adjustments) until there are `count`,
-    each employee's entries hash-chained."""
+    each employee's entries hash-chained (and written on the employee's lane, in order)."""
     missing = count - LedgerEntry.objects.count()
     if missing <= 0:
         say(f"  ledger entries: {count} (0 new)")
@@ -122,35 +132,43 @@ def seed_ledger(*, count: int, rng: random.Random, actor_id: int | None, say: Pr
         (LedgerKind.EXTRA_AVAILABILITY, 1),
         (LedgerKind.ADJUSTMENT, -1),
     ]
-    created = 0
-    while created < missing:
-        batch: list[LedgerEntry] = []
-        for _ in range(min(BATCH, missing - created)):
-            employee_id, hire = rng.choice(employees)
-            kind, sign = rng.choice(kinds)
-            start = hire + dt.timedelta(days=rng.randint(0, 700))
-            end = start + dt.timedelta(days=rng.randint(0, 20))
-            hours = Decimal(rng.choice(["4.00", "8.00", "16.00", "40.00"])) * sign
-            entry = LedgerEntry(
-                employee_id=employee_id,
-                kind=kind,
-                start_date=start,
-                end_date=end,
-                hours_per_week=hours,
-                note="demo data",
-                actor_id=actor_id,
-                at=_at(start, -7),
-                reason="",
-                request_id="seed_demo",
-                metadata={},
-                prev_hash=heads.get(employee_id, GENESIS),
-            )
-            entry.hash = entry.compute_hash()
-            heads[employee_id] = entry.hash
-            batch.append(entry)
+    tally = Tally(say, "  ledger entries: {done}/{total} new", missing)
+
+    def write(batch: list[LedgerEntry]) -> None:
         LedgerEntry.objects.bulk_create(batch)
-        created += len(batch)
-        say(f"  ledger entries: {created}/{missing} new")
+        tally.add(len(batch))
+
+    created = 0
+    with Lanes(lanes) as pool:
+        while created < missing:
+            by_lane: list[list[LedgerEntry]] = [[] for _ in range(pool.count)]
+            for _ in range(min(BATCH, missing - created)):
+                employee_id, hire = rng.choice(employees)
+                kind, sign = rng.choice(kinds)
+                start = hire + dt.timedelta(days=rng.randint(0, 700))
+                end = start + dt.timedelta(days=rng.randint(0, 20))
+                hours = Decimal(rng.choice(["4.00", "8.00", "16.00", "40.00"])) * sign
+                entry = LedgerEntry(
+                    employee_id=employee_id,
+                    kind=kind,
+                    start_date=start,
+                    end_date=end,
+                    hours_per_week=hours,
+                    note="demo data",
+                    actor_id=actor_id,
+                    at=_at(start, -7),
+                    reason="",
+                    request_id="seed_demo",
+                    metadata={},
+                    prev_hash=heads.get(employee_id, GENESIS),
+                )
+                entry.hash = entry.compute_hash()
+                heads[employee_id] = entry.hash
+                by_lane[employee_id % pool.count].append(entry)
+                created += 1
+            for lane, batch in enumerate(by_lane):
+                if batch:
+                    pool.submit(lane, functools.partial(write, batch))
 
 
 def seed_requirements(*, share: float, rng: random.Random, say: Progress) -> None:
@@ -174,12 +192,18 @@ def seed_requirements(*, share: float, rng: random.Random, say: Progress) -> Non
 
 
 def seed_work(
-    *, assignments: int, ledger: int, users: dict[str, Any], say: Progress, seed: int = 11
+    *,
+    assignments: int,
+    ledger: int,
+    users: dict[str, Any],
+    say: Progress,
+    seed: int = 11,
+    lanes: int = 1,
 ) -> None:
     """Assignments, ledger entries and requirements for the demo organisation."""
     rng = random.Random(seed + Assignment.objects.count())  # noqa: S311 - demo data
     admin = users.get("admin")
     actor_id = admin.pk if admin else None
     seed_requirements(share=0.1, rng=rng, say=say)
-    seed_assignments(count=assignments, rng=rng, actor_id=actor_id, say=say)
-    seed_ledger(count=ledger, rng=rng, actor_id=actor_id, say=say)
+    seed_assignments(count=assignments, rng=rng, actor_id=actor_id, say=say, lanes=lanes)
+    seed_ledger(count=ledger, rng=rng, actor_id=actor_id, say=say, lanes=lanes)

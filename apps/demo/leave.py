@@ -5,6 +5,7 @@ that the SPA and the admin's leave calendar have something to show."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from apps.business_rules.models import BusinessRule
 from apps.core.exceptions import ProblemError
+from apps.demo.lanes import Lanes
 from apps.fsm.services import transition_cascade
 from apps.leave.models import LeaveEntitlement, LeaveKind, LeaveRequest
 from apps.leave.services import leave_request_create
@@ -42,8 +44,23 @@ RULES = (
 )
 
 
-def seed_entitlements(*, years: list[int], say: Any) -> None:
+def seed_entitlements(*, years: list[int], say: Any, lanes: int = 1) -> None:
     """A vacation entitlement per employee and year, for those who have none yet."""
+
+    def write(year: int, employees: list[int]) -> None:
+        LeaveEntitlement.objects.bulk_create(
+            [
+                LeaveEntitlement(
+                    employee_id=pk,
+                    year=year,
+                    kind=LeaveKind.VACATION,
+                    hours=VACATION_HOURS,
+                    note="demo data",
+                )
+                for pk in employees
+            ]
+        )
+
     for year in years:
         have = set(
             LeaveEntitlement.objects.filter(year=year, kind=LeaveKind.VACATION).values_list(
@@ -51,19 +68,9 @@ def seed_entitlements(*, years: list[int], say: Any) -> None:
             )
         )
         missing = [pk for pk in Employee.objects.values_list("id", flat=True) if pk not in have]
-        for i in range(0, len(missing), BATCH):
-            LeaveEntitlement.objects.bulk_create(
-                [
-                    LeaveEntitlement(
-                        employee_id=pk,
-                        year=year,
-                        kind=LeaveKind.VACATION,
-                        hours=VACATION_HOURS,
-                        note="demo data",
-                    )
-                    for pk in missing[i : i + BATCH]
-                ]
-            )
+        with Lanes(lanes) as pool:
+            for n, i in enumerate(range(0, len(missing), BATCH)):
+                pool.submit(n, functools.partial(write, year, missing[i : i + BATCH]))
         say(f"  leave entitlements {year}: {len(missing)} new")
 
 
@@ -115,8 +122,8 @@ def _two_requests(employee: Employee, person: Any, admin: Any, monday: dt.date) 
     )
 
 
-def seed_leave(*, users: dict[str, Any], say: Any) -> None:
+def seed_leave(*, users: dict[str, Any], say: Any, lanes: int = 1) -> None:
     year = timezone.localdate().year
-    seed_entitlements(years=[year, year + 1], say=say)
+    seed_entitlements(years=[year, year + 1], say=say, lanes=lanes)
     seed_rules()
     seed_requests(users=users, say=say)

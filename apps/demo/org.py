@@ -4,6 +4,7 @@ state with their (hash-chained) transition history. Idempotent and bulk-written.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections.abc import Callable
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.demo.clock import transition_rows
+from apps.demo.lanes import Lanes, Tally
 from apps.fsm.models import EmployeeTransitionLog
 from apps.fsm.states import EmployeeState as S
 from apps.org.models import ContractHours, Employee, OrgUnit, Position, WeeklyHours
@@ -224,8 +226,13 @@ def _history(
 
 
 def _employees(
-    count: int, units: list[OrgUnit], rng: random.Random, actor_id: int | None, say: Progress
-) -> list[Employee]:
+    count: int,
+    units: list[OrgUnit],
+    rng: random.Random,
+    actor_id: int | None,
+    say: Progress,
+    lanes: int,
+) -> None:
     existing = set(
         Employee.objects.filter(employee_number__startswith="E").values_list(
             "employee_number", flat=True
@@ -233,7 +240,7 @@ def _employees(
     )
     states = list(STATE_WEIGHTS)
     weights = list(STATE_WEIGHTS.values())
-    fresh: list[Employee] = []
+    fresh: list[dict[str, Any]] = []
     for i in range(1, count + 1):
         number = f"E{i:06d}"
         if number in existing:
@@ -243,37 +250,41 @@ def _employees(
         hire = dt.date(2024, 1, 1) + dt.timedelta(days=rng.randint(0, 900))
         first, last = FIRST[i % len(FIRST)], LAST[(i * 7) % len(LAST)]
         fresh.append(
-            Employee(
-                employee_number=number,
-                first_name=first,
-                last_name=last,
-                email=f"{first.lower()}.{last.lower()}.{i}@demo.coveris.test".encode(
+            {
+                "employee_number": number,
+                "first_name": first,
+                "last_name": last,
+                "email": f"{first.lower()}.{last.lower()}.{i}@demo.coveris.test".encode(
                     "ascii", "ignore"
                 ).decode(),
-                org_unit=units[i % len(units)],
-                contract_hours=rng.choice(HOURS),
-                hire_date=hire,
-                termination_date=hire + dt.timedelta(days=120) if state == S.TERMINATED else None,
-                state=state,
-            )
+                "org_unit": units[i % len(units)],
+                "contract_hours": rng.choice(HOURS),
+                "hire_date": hire,
+                "termination_date": hire + dt.timedelta(days=120)
+                if state == S.TERMINATED
+                else None,
+                "state": state,
+            }
         )
-    logs = 0
-    for start in range(0, len(fresh), BATCH):
-        chunk = Employee.objects.bulk_create(fresh[start : start + BATCH])
+    tally = Tally(say, "  employees: {done}/{total} new, {rows} history rows", len(fresh))
+
+    def write(values: list[dict[str, Any]]) -> None:
+        chunk = Employee.objects.bulk_create([Employee(**v) for v in values])
         # Each employee's first contract-hours version, as employee_create writes it.
         ContractHours.objects.bulk_create(
             ContractHours(employee=e, valid_from=e.hire_date, hours=e.contract_hours) for e in chunk
         )
         rows = [row for e in chunk for row in _history(e, actor_id, e.hire_date)]
         EmployeeTransitionLog.objects.bulk_create(rows, batch_size=BATCH)
-        logs += len(rows)
-        say(f"  employees: {min(start + BATCH, len(fresh))}/{len(fresh)} new, {logs} history rows")
+        tally.add(len(chunk), len(rows))
+
+    with Lanes(lanes) as pool:
+        for n, start in enumerate(range(0, len(fresh), BATCH)):
+            pool.submit(n, functools.partial(write, fresh[start : start + BATCH]))
     if not fresh:
         say(f"  employees: {count} (0 new)")
-    return fresh
 
 
-@transaction.atomic
 def seed_org(
     *,
     employees: int,
@@ -282,13 +293,17 @@ def seed_org(
     users: dict[str, Any],
     say: Progress,
     seed: int = 7,
+    lanes: int = 1,
 ) -> None:
-    """Create the missing part of the demo organisation."""
+    """Create the missing part of the demo organisation: the units and positions in one
+    transaction, the employees (each with its contract hours and history) in chunks of their
+    own on `lanes` connections (apps/demo/lanes.py)."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     admin = users.get("admin")
-    units = _units(max(1, org_units), say)
-    _positions(positions, units, rng, say)
-    _employees(employees, units, rng, admin.pk if admin else None, say)
+    with transaction.atomic():
+        units = _units(max(1, org_units), say)
+        _positions(positions, units, rng, say)
+    _employees(employees, units, rng, admin.pk if admin else None, say, lanes)
     manager = users.get("manager")
     if manager is not None and not manager.scope.exists() and len(units) > 1:
         manager.scope.add(units[1])

@@ -6,17 +6,18 @@ idempotent (subjects that already have tags are left alone)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
 from apps.assignments.models import Assignment
 from apps.core.capture import GENESIS
 from apps.demo.clock import recorded
+from apps.demo.lanes import Lanes, Tally
 from apps.org.models import Employee, Position
 from apps.tags.models import (
     EmployeeTag,
@@ -133,39 +134,58 @@ def _profile(title: str) -> str:
 
 
 def _position_tags(
-    tags: dict[str, TagCatalog], chains: _Chains, actor_id: int | None, say: Progress
+    tags: dict[str, TagCatalog],
+    chains: _Chains,
+    actor_id: int | None,
+    say: Progress,
+    lanes: int,
 ) -> None:
     now = timezone.now()
     todo = list(Position.objects.filter(tags__isnull=True).values_list("id", "title", "start_date"))
-    rows: list[PositionTag] = []
-    when: list[dt.datetime] = []  # when each row was (notionally) attached
-    for position_id, title, start in todo:
-        required, preferred = PROFILES[_profile(title)]
-        for kind, needs in ((Requirement.REQUIRED, required), (Requirement.PREFERRED, preferred)):
-            for code, level in needs:
-                rows.append(
-                    PositionTag(
-                        position_id=position_id, tag=tags[code], requirement=kind, min_level=level
+    tally = Tally(say, "  position tags: {rows} new on {done} positions", len(todo))
+
+    def write(positions: list[tuple[int, str, dt.date]]) -> None:
+        rows: list[PositionTag] = []
+        when: list[dt.datetime] = []  # when each row was (notionally) attached
+        for position_id, title, start in positions:
+            required, preferred = PROFILES[_profile(title)]
+            for kind, needs in (
+                (Requirement.REQUIRED, required),
+                (Requirement.PREFERRED, preferred),
+            ):
+                for code, level in needs:
+                    rows.append(
+                        PositionTag(
+                            position_id=position_id,
+                            tag=tags[code],
+                            requirement=kind,
+                            min_level=level,
+                        )
                     )
-                )
-                when.append(_at(start - dt.timedelta(days=14), now))
-    PositionTag.objects.bulk_create(rows, batch_size=BATCH)
-    logs = [
-        chains.row(
-            subject_type=SubjectType.POSITION,
-            subject_id=row.position_id,
-            action=TagAction.ADD,
-            tag_id=row.tag.pk,
-            before=None,
-            after=position_tag_snapshot(row, row.tag),
-            actor_id=actor_id,
-            at=at,
-            reason="demo data",
-        )
-        for row, at in zip(rows, when, strict=True)
-    ]
-    TagChangeLog.objects.bulk_create(logs, batch_size=BATCH)
-    say(f"  position tags: {len(rows)} new on {len(todo)} positions")
+                    when.append(_at(start - dt.timedelta(days=14), now))
+        PositionTag.objects.bulk_create(rows, batch_size=BATCH)
+        logs = [
+            chains.row(
+                subject_type=SubjectType.POSITION,
+                subject_id=row.position_id,
+                action=TagAction.ADD,
+                tag_id=row.tag.pk,
+                before=None,
+                after=position_tag_snapshot(row, row.tag),
+                actor_id=actor_id,
+                at=at,
+                reason="demo data",
+            )
+            for row, at in zip(rows, when, strict=True)
+        ]
+        TagChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+        tally.add(len(positions), len(rows))
+
+    with Lanes(lanes) as pool:
+        for n, start in enumerate(range(0, len(todo), BATCH)):
+            pool.submit(n, functools.partial(write, todo[start : start + BATCH]))
+    if not todo:
+        say("  position tags: 0 new on 0 positions")
 
 
 def _held(
@@ -194,6 +214,7 @@ def _employee_tags(
     rng: random.Random,
     actor_id: int | None,
     say: Progress,
+    lanes: int,
 ) -> None:
     now = timezone.now()
     today = now.date()
@@ -204,37 +225,9 @@ def _employee_tags(
     ):
         titles[employee_id].append(title)
     active = [c for c, *_, a in CATALOGUE if a and c in tags]
-    created = 0
-    for start in range(0, len(todo), BATCH):
-        rows: list[EmployeeTag] = []
-        raised: dict[int, int] = {}  # row index -> the level it was first recorded at
-        for employee_id, hire in todo[start : start + BATCH]:
-            job = titles.get(employee_id)
-            required, preferred = PROFILES[
-                _profile(rng.choice(job) if job else rng.choice(list(PROFILES)))
-            ]
-            wanted: dict[str, int] = {rng.choice(LANGUAGES): rng.randint(2, 5)}
-            for code, level in required:
-                if rng.random() < 0.85:
-                    wanted[code] = level + rng.choice([-1, 0, 0, 1, 2])
-            for code, level in preferred:
-                if rng.random() < 0.5:
-                    wanted[code] = level + rng.choice([-1, 0, 1])
-            for code in rng.sample(active, k=rng.randint(0, 2)):
-                wanted.setdefault(code, rng.randint(1, 4))
-            for code, level in wanted.items():
-                level, valid_from, valid_until = _held(code, level, hire, today, rng, tags)
-                if level > 1 and tags[code].category == "skill" and rng.random() < 0.1:
-                    raised[len(rows)] = level - 1
-                rows.append(
-                    EmployeeTag(
-                        employee_id=employee_id,
-                        tag=tags[code],
-                        level=level,
-                        valid_from=valid_from,
-                        valid_until=valid_until,
-                    )
-                )
+    tally = Tally(say, "  employee tags: {rows} new on {done}/{total} employees", len(todo))
+
+    def write(employees: int, rows: list[EmployeeTag], raised: dict[int, int]) -> None:
         EmployeeTag.objects.bulk_create(rows)
         logs = []
         for index, row in enumerate(rows):
@@ -269,19 +262,53 @@ def _employee_tags(
                     )
                 )
         TagChangeLog.objects.bulk_create(logs, batch_size=BATCH)
-        created += len(rows)
-        say(f"  employee tags: {created} new, {len(logs)} log rows in this batch")
+        tally.add(employees, len(rows))
+
+    with Lanes(lanes) as pool:
+        for n, start in enumerate(range(0, len(todo), BATCH)):
+            rows: list[EmployeeTag] = []
+            raised: dict[int, int] = {}  # row index -> the level it was first recorded at
+            chunk = todo[start : start + BATCH]
+            for employee_id, hire in chunk:
+                job = titles.get(employee_id)
+                required, preferred = PROFILES[
+                    _profile(rng.choice(job) if job else rng.choice(list(PROFILES)))
+                ]
+                wanted: dict[str, int] = {rng.choice(LANGUAGES): rng.randint(2, 5)}
+                for code, level in required:
+                    if rng.random() < 0.85:
+                        wanted[code] = level + rng.choice([-1, 0, 0, 1, 2])
+                for code, level in preferred:
+                    if rng.random() < 0.5:
+                        wanted[code] = level + rng.choice([-1, 0, 1])
+                for code in rng.sample(active, k=rng.randint(0, 2)):
+                    wanted.setdefault(code, rng.randint(1, 4))
+                for code, level in wanted.items():
+                    level, valid_from, valid_until = _held(code, level, hire, today, rng, tags)
+                    if level > 1 and tags[code].category == "skill" and rng.random() < 0.1:
+                        raised[len(rows)] = level - 1
+                    rows.append(
+                        EmployeeTag(
+                            employee_id=employee_id,
+                            tag=tags[code],
+                            level=level,
+                            valid_from=valid_from,
+                            valid_until=valid_until,
+                        )
+                    )
+            # An employee's tag changes are one chain, all in this chunk: any lane will do.
+            pool.submit(n, functools.partial(write, len(chunk), rows, raised))
     if not todo:
         say("  employee tags: present (0 new)")
 
 
-@transaction.atomic
-def seed_tags(*, users: dict[str, Any], say: Progress, seed: int = 13) -> None:
-    """The catalogue, positions' and employees' tags, with their change log."""
+def seed_tags(*, users: dict[str, Any], say: Progress, seed: int = 13, lanes: int = 1) -> None:
+    """The catalogue, positions' and employees' tags, with their change log; each chunk of
+    subjects with its log rows in a transaction of its own, on `lanes` connections."""
     rng = random.Random(seed + EmployeeTag.objects.count())  # noqa: S311 - demo data
     admin = users.get("admin")
     actor_id = admin.pk if admin else None
     tags = _catalogue(say)
     chains = _Chains()
-    _position_tags(tags, chains, actor_id, say)
-    _employee_tags(tags, chains, rng, actor_id, say)
+    _position_tags(tags, chains, actor_id, say, lanes)
+    _employee_tags(tags, chains, rng, actor_id, say, lanes)

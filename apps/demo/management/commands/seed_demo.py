@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -41,6 +43,12 @@ class Command(BaseCommand):
             help="ledger entries; default: as many as employees",
         )
         parser.add_argument(
+            "--lanes",
+            type=_positive,
+            default=min(4, os.cpu_count() or 1),
+            help="database connections writing at once (default: the cores, at most 4)",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Only print the logins when the demo accounts already exist.",
@@ -62,32 +70,50 @@ class Command(BaseCommand):
                 self.stdout.write(line)
                 self.stdout.flush()
 
-            self.stdout.write("seed_demo: demo accounts")
-            users = seed_users()
-            self.stdout.write("seed_demo: organisation")
-            seed_org(
-                employees=options["employees"],
-                positions=options["positions"],
-                org_units=options["org_units"],
-                users=users,
-                say=say,
-            )
-            self.stdout.write("seed_demo: assignments, ledger, requirements")
+            lanes = options["lanes"]
             employees = options["employees"]
-            seed_work(
-                assignments=options["assignments"]
-                if options["assignments"] is not None
-                else 2 * employees,
-                ledger=options["ledger"] if options["ledger"] is not None else employees,
-                users=users,
-                say=say,
-            )
-            self.stdout.write("seed_demo: tags")
-            seed_tags(users=users, say=say)
-            self.stdout.write("seed_demo: working calendars and public holidays")
-            seed_calendars()
-            self.stdout.write("seed_demo: leave entitlements, rules and requests")
-            seed_leave(users=users, say=say)
+            users: dict[str, User] = {}
+
+            def accounts() -> None:
+                users.update(seed_users())
+
+            phases: list[tuple[str, Callable[[], object]]] = [
+                ("demo accounts", accounts),
+                (
+                    "organisation",
+                    lambda: seed_org(
+                        employees=employees,
+                        positions=options["positions"],
+                        org_units=options["org_units"],
+                        users=users,
+                        say=say,
+                        lanes=lanes,
+                    ),
+                ),
+                (
+                    "assignments, ledger, requirements",
+                    lambda: seed_work(
+                        assignments=options["assignments"]
+                        if options["assignments"] is not None
+                        else 2 * employees,
+                        ledger=options["ledger"] if options["ledger"] is not None else employees,
+                        users=users,
+                        say=say,
+                        lanes=lanes,
+                    ),
+                ),
+                ("tags", lambda: seed_tags(users=users, say=say, lanes=lanes)),
+                ("working calendars and public holidays", seed_calendars),
+                (
+                    "leave entitlements, rules and requests",
+                    lambda: seed_leave(users=users, say=say, lanes=lanes),
+                ),
+            ]
+            for name, phase in phases:
+                self.stdout.write(f"seed_demo: {name}")
+                begun = time.monotonic()
+                phase()
+                self.stdout.write(f"seed_demo: {name}: {time.monotonic() - begun:.1f}s")
             self.stdout.write(f"seed_demo: done in {time.monotonic() - started:.1f}s")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for email, role, _ in DEMO_USERS:
