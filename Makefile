@@ -36,7 +36,7 @@ WORKERS ?= 2
 JOB_WORKERS ?= 1
 THREADS ?= 4
 
-.PHONY: help run test test-browser lint schema client audit fmt lock install db-start db-stop db-status bench bench-coverage bench-imports bench-healthz bench-events chaos fuzz clean
+.PHONY: help run test test-browser lint schema client audit fmt lock install db-start db-stop db-status bench bench-coverage bench-scale bench-imports bench-healthz bench-events chaos fuzz clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -133,6 +133,10 @@ bench: install ## load test: uvicorn (2 workers, production settings) vs baselin
 bench-coverage: install ## coverage summary at 10k employees: API vs selector vs raw SQL (throwaway DB)
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/coverage.py; \
 	else $(PY) -m config.devdb test -- $(PY) bench/coverage.py; fi
+
+bench-scale: install ## ten times the size: seed 10k and 100k employees, list/detail/audit/summary ratios (BENCH_EMPLOYEES; throwaway DB)
+	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/scale.py --employees $${BENCH_EMPLOYEES:-100000}; \
+	else $(PY) -m config.devdb test -- $(PY) bench/scale.py --employees $${BENCH_EMPLOYEES:-100000}; fi
 
 bench-imports: install ## a 100,000-row employee import: dry run and commit rows/s, peak memory (throwaway DB)
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/imports.py; \
