@@ -16,6 +16,7 @@ from apps.assignments.models import Assignment, AssignmentTransitionLog
 from apps.core.capture import GENESIS
 from apps.demand.models import CoverageRequirement
 from apps.demo.clock import recorded, transition_rows
+from apps.demo.copy import copy_create
 from apps.demo.lanes import Lanes, Tally
 from apps.fsm.states import AssignmentState as A
 from apps.fsm.states import EmployeeState as E
@@ -74,9 +75,9 @@ def seed_assignments(
     tally = Tally(say, "  assignments: {done}/{total} new, {rows} history rows", missing)
 
     def write(values: list[dict[str, Any]]) -> None:
-        batch = Assignment.objects.bulk_create([Assignment(**v) for v in values])
+        batch = copy_create(Assignment, [Assignment(**v) for v in values])
         logs = [row for a in batch for row in _history(a, actor_id)]
-        AssignmentTransitionLog.objects.bulk_create(logs, batch_size=BATCH)
+        copy_create(AssignmentTransitionLog, logs)
         tally.add(len(batch), len(logs))
 
     created = 0
@@ -135,7 +136,7 @@ def seed_ledger(
     tally = Tally(say, "  ledger entries: {done}/{total} new", missing)
 
     def write(batch: list[LedgerEntry]) -> None:
-        LedgerEntry.objects.bulk_create(batch)
+        copy_create(LedgerEntry, batch)
         tally.add(len(batch))
 
     created = 0

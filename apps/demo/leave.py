@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from apps.business_rules.models import BusinessRule
 from apps.core.exceptions import ProblemError
+from apps.demo.copy import copy_create
 from apps.demo.lanes import Lanes
 from apps.fsm.services import transition_cascade
 from apps.leave.models import LeaveEntitlement, LeaveKind, LeaveRequest
@@ -48,7 +49,8 @@ def seed_entitlements(*, years: list[int], say: Any, lanes: int = 1) -> None:
     """A vacation entitlement per employee and year, for those who have none yet."""
 
     def write(year: int, employees: list[int]) -> None:
-        LeaveEntitlement.objects.bulk_create(
+        copy_create(
+            LeaveEntitlement,
             [
                 LeaveEntitlement(
                     employee_id=pk,
@@ -58,7 +60,7 @@ def seed_entitlements(*, years: list[int], say: Any, lanes: int = 1) -> None:
                     note="demo data",
                 )
                 for pk in employees
-            ]
+            ],
         )
 
     for year in years:

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.demo.clock import transition_rows
+from apps.demo.copy import copy_create
 from apps.demo.lanes import Lanes, Tally
 from apps.fsm.models import EmployeeTransitionLog
 from apps.fsm.states import EmployeeState as S
@@ -269,13 +270,17 @@ def _employees(
     tally = Tally(say, "  employees: {done}/{total} new, {rows} history rows", len(fresh))
 
     def write(values: list[dict[str, Any]]) -> None:
-        chunk = Employee.objects.bulk_create([Employee(**v) for v in values])
+        chunk = copy_create(Employee, [Employee(**v) for v in values])
         # Each employee's first contract-hours version, as employee_create writes it.
-        ContractHours.objects.bulk_create(
-            ContractHours(employee=e, valid_from=e.hire_date, hours=e.contract_hours) for e in chunk
+        copy_create(
+            ContractHours,
+            [
+                ContractHours(employee=e, valid_from=e.hire_date, hours=e.contract_hours)
+                for e in chunk
+            ],
         )
         rows = [row for e in chunk for row in _history(e, actor_id, e.hire_date)]
-        EmployeeTransitionLog.objects.bulk_create(rows, batch_size=BATCH)
+        copy_create(EmployeeTransitionLog, rows)
         tally.add(len(chunk), len(rows))
 
     with Lanes(lanes) as pool:

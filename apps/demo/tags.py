@@ -17,6 +17,7 @@ from django.utils import timezone
 from apps.assignments.models import Assignment
 from apps.core.capture import GENESIS
 from apps.demo.clock import recorded
+from apps.demo.copy import copy_create
 from apps.demo.lanes import Lanes, Tally
 from apps.org.models import Employee, Position
 from apps.tags.models import (
@@ -163,7 +164,7 @@ def _position_tags(
                         )
                     )
                     when.append(_at(start - dt.timedelta(days=14), now))
-        PositionTag.objects.bulk_create(rows, batch_size=BATCH)
+        copy_create(PositionTag, rows)
         logs = [
             chains.row(
                 subject_type=SubjectType.POSITION,
@@ -178,7 +179,7 @@ def _position_tags(
             )
             for row, at in zip(rows, when, strict=True)
         ]
-        TagChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+        copy_create(TagChangeLog, logs)
         tally.add(len(positions), len(rows))
 
     with Lanes(lanes) as pool:
@@ -228,7 +229,7 @@ def _employee_tags(
     tally = Tally(say, "  employee tags: {rows} new on {done}/{total} employees", len(todo))
 
     def write(employees: int, rows: list[EmployeeTag], raised: dict[int, int]) -> None:
-        EmployeeTag.objects.bulk_create(rows)
+        copy_create(EmployeeTag, rows)
         logs = []
         for index, row in enumerate(rows):
             at = _at(row.valid_from, now)
@@ -261,7 +262,7 @@ def _employee_tags(
                         reason="passed the next level's assessment",
                     )
                 )
-        TagChangeLog.objects.bulk_create(logs, batch_size=BATCH)
+        copy_create(TagChangeLog, logs)
         tally.add(employees, len(rows))
 
     with Lanes(lanes) as pool:
