@@ -280,14 +280,34 @@ def test_debug_is_off_unless_local(module, env, debug):
     assert settings_of(module, env, "DEBUG")["DEBUG"] is debug
 
 
-# --- Cache: shared by every worker ------------------------------------------------------------
+# --- Cache: shared by every worker (in production) ----------------------------------------------
 
 
-@pytest.mark.parametrize(("module", "base_env"), [(PROD, production_env()), (LOCAL, {})])
-def test_cache_is_the_database_without_redis_url(module, base_env):
-    caches = settings_of(module, base_env, "CACHES")["CACHES"]
+def test_cache_is_the_database_without_redis_url():
+    caches = settings_of(PROD, production_env(), "CACHES")["CACHES"]
     assert caches["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     assert caches["default"]["LOCATION"] == "coveris_cache"
+
+
+def test_local_cache_is_each_workers_memory_without_redis_url():
+    """make run without Redis counts throttles in memory: the database cache cost every request
+    four queries and a committed write (docs/PERFORMANCE.md, issue 21 item 4)."""
+    caches = settings_of(LOCAL, {}, "CACHES")["CACHES"]
+    assert caches["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert caches["default"]["KEY_PREFIX"] == "coveris"
+
+
+def test_local_settings_keep_what_developers_need():
+    """Made faster, make run's settings still give tracebacks, static files edited in place
+    without collectstatic, and an access log line per request in the terminal."""
+    values = settings_of(
+        LOCAL, {}, "DEBUG", "WHITENOISE_AUTOREFRESH", "WHITENOISE_USE_FINDERS", "LOGGING"
+    )
+    assert values["DEBUG"] is True
+    assert values["WHITENOISE_AUTOREFRESH"] is True
+    assert values["WHITENOISE_USE_FINDERS"] is True
+    assert values["LOGGING"]["root"]["level"] == "INFO"
+    assert values["LOGGING"]["handlers"]["console"]["formatter"] == "plain"
 
 
 @pytest.mark.parametrize(("module", "base_env"), [(PROD, production_env()), (LOCAL, {})])
