@@ -6,7 +6,11 @@ entries) unless it is there, then times, for 13, 26 and 52 weeks:
   - the selector alone (apps.demand.selectors.coverage_summary),
   - a hand-written single SQL aggregate of the same numbers, run directly,
 and prints times, the ratio API / raw SQL, the request's peak Python memory, and the cost per
-(weeks × positions) so linear growth is visible. Then the 52-week summary `as_of` one month
+(weeks × positions) so linear growth is visible. These are cold reads: the coverage result
+cache (apps.core.versions) is off for them. Then the API once more with the cache on, warm
+(the same request again, answered from the result kept under the coverage data version), and
+the default 12-week summary (what the SPA's dashboard asks) cold and warm, as requests per
+second and their ratio (issue 21: warm ≥ 10× cold). Then the 52-week summary `as_of` one month
 back beside the current one (DESIGN §7): the seed's recorded history is moved two months into
 the past (behind the triggers' back: this database is a throwaway) and 500 contract-hours and
 weekly-hours versions are added now, so the two answers differ. Targets are printed as met or
@@ -220,6 +224,29 @@ def as_of_month_back(client: APIClient, root: OrgUnit, first: dt.date) -> tuple[
     return asof_s, current_s
 
 
+def dashboard_summary(client: APIClient, seconds: float = 5.0) -> tuple[float, float]:
+    """Requests per second of the default summary (this week and 11 more, the caller's top
+    units), one after another in-process: cold (cache off) and warm (the same request, kept)."""
+    url = "/api/v1/coverage/summary/"
+
+    def rate() -> float:
+        n, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            assert client.get(url).status_code == 200
+            n += 1
+        return n / (time.perf_counter() - start)
+
+    cold = rate()
+    with override_settings(COVERAGE_CACHE=True):
+        client.get(url)
+        warm = rate()
+    print(
+        f"\ndefault 12-week summary, one client in-process: cold {cold:.1f} req/s, "
+        f"warm {warm:.0f} req/s ({warm / cold:.0f}×)"
+    )
+    return cold, warm
+
+
 def main() -> int:
     ensure_data()
     ensure_calendars()
@@ -236,14 +263,13 @@ def main() -> int:
     )
     header = (
         f"{'weeks':>5} {'API s':>8} {'selector s':>10} {'raw SQL s':>9} "
-        f"{'API/raw':>7} {'peak MB':>7} {'µs/(wk·pos)':>11}"
+        f"{'API/raw':>7} {'peak MB':>7} {'µs/(wk·pos)':>11} {'warm ms':>8} {'cold/warm':>9}"
     )
     print(header)
     print("-" * len(header))
     results = {}
-    with override_settings(
-        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    ):
+    locmem = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    with override_settings(CACHES=locmem, COVERAGE_CACHE=False):
         for weeks in (13, 26, 52):
             last = first + dt.timedelta(weeks=weeks - 1)
             url = (
@@ -264,17 +290,33 @@ def main() -> int:
                 # week: at most a cent apart where a sum falls on half a cent.
                 want = reference[row.week_start]
                 assert abs(row.required - want[0]) <= CENT, (row, want)
-                assert abs(row.assigned - want[1]) <= CENT, (row, want)
+                # The hand SQL does not take leave off the assignments (issue 20's cap).
+                assert abs(row.assigned + row.leave_hours_lost - want[1]) <= CENT, (row, want)
             per_cell = api_s / (weeks * positions) * 1e6
-            results[weeks] = (api_s, raw_s, peak_mb)
+            with override_settings(COVERAGE_CACHE=True):
+                warm = client.get(url)
+                warm_s, warm = timed(lambda url=url: client.get(url))
+            assert warm.json() == response.json()  # type: ignore[attr-defined]
+            results[weeks] = (api_s, raw_s, peak_mb, warm_s)
             print(
                 f"{weeks:>5} {api_s:>8.3f} {sel_s:>10.3f} {raw_s:>9.3f} "
-                f"{api_s / raw_s:>7.2f} {peak_mb:>7.1f} {per_cell:>11.2f}"
+                f"{api_s / raw_s:>7.2f} {peak_mb:>7.1f} {per_cell:>11.2f} "
+                f"{warm_s * 1000:>8.1f} {api_s / warm_s:>9.0f}"
             )
-    asof_s, current_s = as_of_month_back(client, root, first)
-    api52, raw52, peak52 = results[52]
+        dashboard = dashboard_summary(client)
+        asof_s, current_s = as_of_month_back(client, root, first)
+    api52, raw52, peak52, warm52 = results[52]
     print("\ntargets:")
     print(f"  whole-org 52-week summary < 2 s: {api52:.3f} s — {'met' if api52 < 2 else 'NOT met'}")
+    print(
+        f"  whole-org 52-week summary warm < 50 ms: {warm52 * 1000:.1f} ms — "
+        f"{'met' if warm52 < 0.05 else 'NOT met'}"
+    )
+    cold_rps, warm_rps = dashboard
+    print(
+        f"  default 12-week summary warm ≥ 10× cold: {warm_rps:.0f} vs {cold_rps:.1f} req/s = "
+        f"{warm_rps / cold_rps:.0f}× — {'met' if warm_rps >= 10 * cold_rps else 'NOT met'}"
+    )
     print(
         f"  API within 3× raw SQL: {api52 / raw52:.2f}× — "
         f"{'met' if api52 / raw52 <= 3 else 'NOT met'}"

@@ -39,7 +39,8 @@ from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Length, Replace
 
 from apps.calendars.hours import Span, calendar_ctes, days_off_by_week, divisor_sql
 from apps.core import asof
@@ -450,7 +451,13 @@ def summary_targets(
     if not roots:
         return []
     levels = {root.path: root.path.count("/") for root in roots}
-    units = OrgUnit.objects.order_by("path")
+    # No unit deeper than the deepest root plus `depth` can be a target: the database leaves
+    # them out (a whole-organisation summary at depth 0 reads its roots, not every unit).
+    units = (
+        OrgUnit.objects.alias(level=Length("path") - Length(Replace("path", Value("/"))))
+        .filter(level__lte=max(levels.values()) + depth)
+        .order_by("path")
+    )
     if unit is not None or paths is not None:
         units = units.filter(reduce(or_, (Q(path__startswith=p) for p in levels)))
     targets: list[OrgUnit] = []
