@@ -125,10 +125,11 @@ db-stop: install ## stop the embedded PostgreSQL
 db-status: install ## is the embedded PostgreSQL running?
 	$(PY) -m config.devdb status
 
-bench: install ## load test: uvicorn (2 workers, production settings) vs baselines and gunicorn, with wrk
+bench: install ## load test: uvicorn (2 workers, production settings) vs baselines, gunicorn, make run's settings and COVERAGE_CACHE=off, with wrk (BENCH_ONLY=text: some rows)
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	@if [ -n "$$DATABASE_URL" ]; then echo "make bench uses its own embedded database"; fi
-	$(PY) bench/load.py --seconds $${BENCH_SECONDS:-5} --rounds $${BENCH_ROUNDS:-5} --write artifacts/bench.md
+	$(PY) bench/load.py --seconds $${BENCH_SECONDS:-5} --rounds $${BENCH_ROUNDS:-5} \
+		--run-threads $(THREADS) --only "$${BENCH_ONLY:-}" --write artifacts/bench.md
 
 bench-coverage: install ## coverage summary at 10k employees: API vs selector vs raw SQL (throwaway DB)
 	@if [ -n "$$DATABASE_URL" ]; then $(PY) bench/coverage.py; \

@@ -6,12 +6,27 @@ loads each endpoint with wrk for a bounded time, then the employees list under g
 workers (the peer most Django deployments use), and prints one table with req/s, p50, p95, p99
 and errors, the ratios, and the targets met or not. `--write PATH` also writes the table to a
 Markdown file (docs/PERFORMANCE.md keeps the latest results).
+
+Beside those two, on the same database and at the same time (issue 21, items 3 and 4):
+
+- `make run`'s server: uvicorn with the local settings, as `make run` starts it (DEBUG, the
+  database cache unless the environment names a Redis, the access log at INFO, `ASGI_THREADS`
+  = make's THREADS), with as many workers as the production server, loaded on the same list;
+- the production configuration with `COVERAGE_CACHE=off`, loaded on the coverage summary, so
+  the run prints the warm summary (the served configuration's cache) against the summary
+  computed every time;
+- while wrk loads the list on the served configuration (and on gunicorn, whose throughput the
+  probes cost as much), `/healthz` is asked every 20 ms on a new connection (a load balancer's
+  probe), and its latency percentiles are printed.
+
+A server only starts when a step of the plan (after `--only`) needs it.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -21,6 +36,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -240,7 +256,110 @@ def token_for(port: int) -> str:
         return str(json.loads(r.read())["access"])
 
 
+def probe_healthz(port: int, stop: threading.Event, found: list[float]) -> None:
+    """Ask /healthz every PROBE_EVERY seconds on a new connection until `stop`, appending each
+    answer's latency in ms (connect to last byte) to `found`; a failed probe counts as 10 s."""
+    while not stop.is_set():
+        started = time.perf_counter()
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+                conn.sendall(
+                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                )
+                answer = b""
+                while chunk := conn.recv(4096):
+                    answer += chunk
+            ok = answer.startswith(b"HTTP/1.1 200")
+        except OSError:
+            ok = False
+        found.append((time.perf_counter() - started) * 1000 if ok else 10_000.0)
+        stop.wait(PROBE_EVERY)
+
+
+PROBE_EVERY = 0.02
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """The nearest-rank percentile of `values` (nan when empty)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
 BENCH_REDIS_DB = 14
+WORKERS = 2  # of every server: uvicorn workers, gunicorn sync workers
+LISTING = "GET employees/ (25/page)"
+GUNICORN = "GET employees/ under gunicorn sync"
+MAKE_RUN = "GET employees/ under make run's settings"
+SUMMARY = "GET coverage/summary/ (12 wk)"
+SUMMARY_OFF = "GET coverage/summary/ (12 wk), COVERAGE_CACHE=off"
+
+
+# The reads whose p95 the target speaks of: the served configuration's.
+REPORTED_READS = (LISTING, "GET employees/{id}/", SUMMARY, "GET audit-log/")
+# (numerator, denominator, label, target or 0): printed when both ran in this run.
+RATIOS = (
+    (LISTING, "raw floor: employees .values()", "list / raw floor", 0.5),
+    (LISTING, "bare JsonResponse (baseline)", "list / bare", 0),
+    (LISTING, GUNICORN, "served configuration / gunicorn sync (employees list)", 0.95),
+    (MAKE_RUN, LISTING, "make run's settings / production (employees list, same workers)", 0.5),
+    (SUMMARY, SUMMARY_OFF, "coverage summary, warm / COVERAGE_CACHE=off", 0),
+)
+
+
+def server_command(name: str, port: int) -> list[str]:
+    """The command line of server `name`: gunicorn's sync workers, or uvicorn as served."""
+    if name == "gunicorn":
+        return [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "config.wsgi:application",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            str(WORKERS),
+            "-k",
+            "sync",
+            "--log-level",
+            "warning",
+        ]
+    command = uvicorn_command(host="127.0.0.1", port=port, workers=WORKERS)
+    if name != "local":  # make run's uvicorn logs at its default level
+        command += ["--log-level", "warning"]
+    return command
+
+
+# What the production configuration's environment sets that make run's does not.
+PRODUCTION_ONLY = (
+    "DJANGO_SETTINGS_MODULE",
+    "DJANGO_ENV",
+    "DJANGO_SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "SECURE_SSL_REDIRECT",
+    "LOG_LEVEL",
+    "BENCH_VIEWS",
+    "DATABASE_POOL_MAX",
+    "REDIS_URL",
+)
+
+
+def make_run_env(production: dict[str, str], threads: int) -> dict[str, str]:
+    """The environment `make run` gives its server (config/serve.py), on the bench's database:
+    the local settings, make's THREADS, and Redis only if the caller's environment names one
+    (a `.env` may too). The throttle rates keep make run's hour-long window, at a rate this
+    load cannot exhaust."""
+    env = {key: value for key, value in production.items() if key not in PRODUCTION_ONLY}
+    if os.environ.get("REDIS_URL"):
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.local",
+        ASGI_THREADS=str(threads),
+        THROTTLE_USER_RATE="1000000000/hour",
+        THROTTLE_ANON_RATE="1000000000/hour",
+    )
+    return env
 
 
 def redis_reachable() -> bool:
@@ -325,7 +444,13 @@ def main() -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="run only the endpoints whose name contains this text (no ratios then)",
+        help="run only the endpoints whose name contains this text (ratios whose two sides ran)",
+    )
+    parser.add_argument(
+        "--run-threads",
+        type=int,
+        default=4,
+        help="ASGI_THREADS of the server with make run's settings (make's THREADS)",
     )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -377,43 +502,38 @@ def main() -> int:
             manage(env, "shell", "-c", PREPARE.format(password=PASSWORD)).strip().splitlines()[-1]
         )
         cache = "redis" if env.get("REDIS_URL") else "database"
-        # Both servers run side by side (an idle one costs nothing) so that every round
-        # measures the served configuration and its gunicorn peer one after the other.
-        ports = {"uvicorn": free_port(), "gunicorn": free_port()}
-        servers.append(
-            serve(
-                [
-                    *uvicorn_command(host="127.0.0.1", port=ports["uvicorn"], workers=2),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                ],
-                env,
-                ports["uvicorn"],
-                base / "uvicorn.log",
+        twelve = "from=2026-03-02&to=2026-05-18"
+        summary = f"/api/v1/coverage/summary/?{twelve}"
+        plan = [
+            Step("bare JsonResponse (baseline)", "uvicorn", "/bench/bare/", auth=False),
+            Step("raw floor: employees .values()", "uvicorn", "/bench/raw-employees/", auth=False),
+            Step(LISTING, "uvicorn", "/api/v1/employees/"),
+            Step(GUNICORN, "gunicorn", "/api/v1/employees/"),
+            Step(MAKE_RUN, "local", "/api/v1/employees/"),
+            Step("GET employees/{id}/", "uvicorn", f"/api/v1/employees/{prepared['employee']}/"),
+            Step(SUMMARY, "uvicorn", summary),
+            Step(SUMMARY_OFF, "cacheoff", summary),
+            Step("POST assignment transition", "uvicorn", "/", script="transition"),
+            Step("GET audit-log/", "uvicorn", "/api/v1/audit-log/"),
+        ]
+        plan = [step for step in plan if args.only.lower() in step.name.lower()]
+        # The servers run side by side (an idle one costs nothing) so that every round
+        # measures the served configuration and its peers one after the other.
+        needed = {step.server for step in plan} | {"uvicorn"}  # uvicorn: the transitions' token
+        environments = {
+            "uvicorn": env,
+            "gunicorn": env,
+            # make run: config.serve's uvicorn command and environment (the local settings),
+            # with the production server's worker count.
+            "local": make_run_env(env, args.run_threads),
+            # The summary computed on every request (the result cache turned off).
+            "cacheoff": dict(env, COVERAGE_CACHE="off"),
+        }
+        ports = {name: free_port() for name in environments if name in needed}
+        for name, port in ports.items():
+            servers.append(
+                serve(server_command(name, port), environments[name], port, base / f"{name}.log")
             )
-        )
-        servers.append(
-            serve(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "config.wsgi:application",
-                    "-b",
-                    f"127.0.0.1:{ports['gunicorn']}",
-                    "-w",
-                    "2",
-                    "-k",
-                    "sync",
-                    "--log-level",
-                    "warning",
-                ],
-                env,
-                ports["gunicorn"],
-                base / "gunicorn.log",
-            )
-        )
         tokens = {name: token_for(port) for name, port in ports.items()}
         global REPORT_SCRIPT
         report = base / "report.lua"
@@ -424,28 +544,34 @@ def main() -> int:
         lua.write_text(
             TRANSITION_LUA.format(ids=ids, token=tokens["uvicorn"], threads=2) + REPORT_LUA
         )
-        twelve = "from=2026-03-02&to=2026-05-18"
-        plan = [
-            Step("bare JsonResponse (baseline)", "uvicorn", "/bench/bare/", auth=False),
-            Step("raw floor: employees .values()", "uvicorn", "/bench/raw-employees/", auth=False),
-            Step("GET employees/ (25/page)", "uvicorn", "/api/v1/employees/"),
-            Step("GET employees/ under gunicorn sync", "gunicorn", "/api/v1/employees/"),
-            Step("GET employees/{id}/", "uvicorn", f"/api/v1/employees/{prepared['employee']}/"),
-            Step("GET coverage/summary/ (12 wk)", "uvicorn", f"/api/v1/coverage/summary/?{twelve}"),
-            Step("POST assignment transition", "uvicorn", "/", script=str(lua)),
-            Step("GET audit-log/", "uvicorn", "/api/v1/audit-log/"),
-        ]
-        plan = [step for step in plan if args.only.lower() in step.name.lower()]
+        for step in plan:
+            if step.script == "transition":
+                step.script = str(lua)
+        # /healthz latencies (ms) while wrk loads the list, on the server wrk loads: the served
+        # configuration's (the target), and gunicorn's, whose probes cost it as much.
+        healthz: dict[str, list[float]] = {LISTING: [], GUNICORN: []}
 
-        def measure(step: Step, seconds: int) -> Result:
+        def measure(step: Step, seconds: int, probe: list[float] | None = None) -> Result:
             token = tokens[step.server] if step.auth else ""
             # The transition script continues after the ids earlier runs approved: each wrk
             # thread takes every other id from its counter on; the next run starts where the
             # furthest thread stopped.
             offset = (str(step.offset),) if step.script else ()
-            result = wrk(
-                ports[step.server], step.path, seconds, token, step.script, script_args=offset
+            probing = probe is not None
+            stop = threading.Event()
+            prober = threading.Thread(
+                target=probe_healthz, args=(ports[step.server], stop, probe if probing else [])
             )
+            if probing:
+                prober.start()
+            try:
+                result = wrk(
+                    ports[step.server], step.path, seconds, token, step.script, script_args=offset
+                )
+            finally:
+                stop.set()
+                if probing:
+                    prober.join()
             step.offset = max(step.offset, result.counter)
             if step.script and 2 * step.offset > len(prepared["assignments"]):
                 print(f"bench: {step.name}: proposed assignments run out; later runs re-approve")
@@ -457,7 +583,8 @@ def main() -> int:
         for round_no in range(1, args.rounds + 1):
             for step in plan:
                 print(f"bench: round {round_no}/{args.rounds}: {step.name} …", flush=True)
-                step.runs.append(measure(step, args.seconds))
+                probe = healthz.get(step.name)
+                step.runs.append(measure(step, args.seconds, probe))
     finally:
         for server in servers:
             stop_process_group(server, 20)
@@ -466,7 +593,7 @@ def main() -> int:
         # The servers log warnings and errors only (4xx, 5xx): keep them for a look afterwards.
         logs = ROOT / "artifacts"
         logs.mkdir(exist_ok=True)
-        for name in ("uvicorn", "gunicorn"):
+        for name in ("uvicorn", "gunicorn", "local", "cacheoff"):
             if (base / f"{name}.log").exists():
                 shutil.copyfile(base / f"{name}.log", logs / f"bench-{name}.log")
         subprocess.run(["rm", "-rf", str(base)], check=False)
@@ -476,8 +603,11 @@ def main() -> int:
         f"Machine: {machine()}",
         f"Load: wrk, {CONNECTIONS} connections, 2 threads, {args.rounds} rounds of "
         f"{args.seconds} s per endpoint after a 2 s warm-up, endpoints taken in turn; the median "
-        f"round is shown. uvicorn --workers 2 and gunicorn -w 2 (sync), production settings, "
-        f"{cache} cache, {args.employees} employees.",
+        f"round is shown. uvicorn --workers {WORKERS} and gunicorn -w {WORKERS} (sync), "
+        f"production settings, {cache} cache, {args.employees} employees; make run's settings: "
+        f"uvicorn --workers {WORKERS}, ASGI_THREADS={args.run_threads}, "
+        f"{'Redis' if os.environ.get('REDIS_URL') else 'each worker’s memory as'} cache, "
+        f"access log at INFO.",
         "",
         "| endpoint | req/s | p50 ms | p95 ms | p99 ms | errors |",
         "|---|---:|---:|---:|---:|---:|",
@@ -486,33 +616,43 @@ def main() -> int:
         f"| {r.name} | {r.rps:.0f} | {r.p50:.1f} | {r.p95:.1f} | {r.p99:.1f} | {r.errors} |"
         for r in results
     ]
-    if args.only:
-        print("\n" + "\n".join(lines))
-        return 0
     steps = {step.name: step for step in plan}
-    listing, floor = "GET employees/ (25/page)", "raw floor: employees .values()"
-    floor_ratio = ratio(steps, listing, floor)
-    bare_ratio = ratio(steps, listing, "bare JsonResponse (baseline)")
-    peer_ratio = ratio(steps, listing, "GET employees/ under gunicorn sync")
-    reads = [r for r in results if r.name.startswith("GET") and "gunicorn" not in r.name]
-    worst = max(reads, key=lambda r: r.p95)
+    reads = [r for r in results if r.name.startswith("GET") and r.name in REPORTED_READS]
     errors = sum(r.errors for r in results)
 
     def spread(values: tuple[float, float, float]) -> str:
         return f"**{values[0]:.2f}** (rounds {values[1]:.2f}–{values[2]:.2f})"
 
-    lines += [
-        "",
-        f"- list / raw floor: {spread(floor_ratio)} (target ≥ 0.5: "
-        f"{'met' if floor_ratio[0] >= 0.5 else 'NOT met'})",
-        f"- list / bare: {spread(bare_ratio)}",
-        f"- uvicorn / gunicorn sync (employees list): {spread(peer_ratio)} (target ≥ 0.9: "
-        f"{'met' if peer_ratio[0] >= 0.9 else 'NOT met'})",
-        f"- worst read p95 at {CONNECTIONS} connections: **{worst.p95:.1f} ms**, {worst.name} "
-        f"(target < 100 for every read: {'met' if worst.p95 < 100 else 'NOT met'}); reads under "
-        f"100 ms: {', '.join(r.name for r in reads if r.p95 < 100) or 'none'}",
-        f"- errors: **{errors}** (target 0: {'met' if errors == 0 else 'NOT met'})",
-    ]
+    def verdict(met: bool) -> str:
+        return "met" if met else "NOT met"
+
+    lines.append("")
+    for top, bottom, label, target in RATIOS:
+        if top in steps and bottom in steps:
+            value = ratio(steps, top, bottom)
+            goal = f" (target ≥ {target}: {verdict(value[0] >= target)})" if target else ""
+            lines.append(f"- {label}: {spread(value)}{goal}")
+    for name, latencies in healthz.items():
+        if not latencies:
+            continue
+        p99 = percentile(latencies, 99)
+        served = name == LISTING
+        lines.append(
+            f"- /healthz while wrk loads the list on "
+            f"{'the served configuration' if served else 'gunicorn sync'} ({len(latencies)} "
+            f"probes, a new connection every {PROBE_EVERY * 1000:.0f} ms): p50 "
+            f"{percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms, "
+            f"**p99 {p99:.1f} ms**, max {max(latencies):.1f} ms"
+            + (f" (target p99 < 20 ms: {verdict(p99 < 20)})" if served else "")
+        )
+    if reads:
+        worst = max(reads, key=lambda r: r.p95)
+        lines.append(
+            f"- worst read p95 at {CONNECTIONS} connections: **{worst.p95:.1f} ms**, "
+            f"{worst.name} (target < 100 for every read: {verdict(worst.p95 < 100)}); reads "
+            f"under 100 ms: {', '.join(r.name for r in reads if r.p95 < 100) or 'none'}"
+        )
+    lines.append(f"- errors: **{errors}** (target 0: {verdict(errors == 0)})")
     lines += [f"  - first error of {r.name}: `{r.first_error}`" for r in results if r.first_error]
     text = "\n".join(lines)
     print("\n" + text)
