@@ -182,7 +182,9 @@ def _units(count: int, say: Progress) -> list[OrgUnit]:
     return units
 
 
-def _positions(count: int, units: list[OrgUnit], rng: random.Random, say: Progress) -> None:
+def _positions(
+    count: int, units: list[OrgUnit], rng: random.Random, say: Progress, lanes: int
+) -> None:
     existing = set(Position.objects.filter(code__startswith="P").values_list("code", flat=True))
     leaves = units[1:] or units
     fresh = []
@@ -202,12 +204,18 @@ def _positions(count: int, units: list[OrgUnit], rng: random.Random, say: Progre
                 end_date=end,
             )
         )
-    Position.objects.bulk_create(fresh, batch_size=BATCH)
-    # Each position's first weekly-hours version, as position_create writes it.
-    WeeklyHours.objects.bulk_create(
-        [WeeklyHours(position=p, valid_from=p.start_date, hours=p.weekly_hours) for p in fresh],
-        batch_size=BATCH,
-    )
+
+    def write(chunk: list[Position]) -> None:
+        copy_create(Position, chunk)
+        # Each position's first weekly-hours version, as position_create writes it.
+        copy_create(
+            WeeklyHours,
+            [WeeklyHours(position=p, valid_from=p.start_date, hours=p.weekly_hours) for p in chunk],
+        )
+
+    with Lanes(lanes) as pool:
+        for n, first in enumerate(range(0, len(fresh), BATCH)):
+            pool.submit(n, functools.partial(write, fresh[first : first + BATCH]))
     say(f"  positions: {count} ({len(fresh)} new)")
 
 
@@ -300,14 +308,14 @@ def seed_org(
     seed: int = 7,
     lanes: int = 1,
 ) -> None:
-    """Create the missing part of the demo organisation: the units and positions in one
-    transaction, the employees (each with its contract hours and history) in chunks of their
-    own on `lanes` connections (apps/demo/lanes.py)."""
+    """Create the missing part of the demo organisation: the units in one transaction, then the
+    positions (each with its weekly hours) and the employees (each with its contract hours and
+    history) in chunks of their own on `lanes` connections (apps/demo/lanes.py)."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
     admin = users.get("admin")
     with transaction.atomic():
         units = _units(max(1, org_units), say)
-        _positions(positions, units, rng, say)
+    _positions(positions, units, rng, say, lanes)
     _employees(employees, units, rng, admin.pk if admin else None, say, lanes)
     manager = users.get("manager")
     if manager is not None and not manager.scope.exists() and len(units) > 1:

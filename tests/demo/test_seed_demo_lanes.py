@@ -57,6 +57,8 @@ def test_lanes_write_complete_verifiable_captured_data(small_chunks):
     assert verify_changes()["ok"] is True
     # Every captured row is in the change log, as created by the seed, and is an event.
     for entity_type, count in (
+        ("position", 12),
+        ("weekly_hours", 12),
         ("employee", 60),
         ("contract_hours", 60),
         ("assignment", 120),
