@@ -345,7 +345,9 @@ PRODUCTION_ONLY = (
 )
 
 
-def make_run_env(production: dict[str, str], threads: int) -> dict[str, str]:
+def make_run_env(
+    production: dict[str, str], threads: int, settings: str = "config.settings.local"
+) -> dict[str, str]:
     """The environment `make run` gives its server (config/serve.py), on the bench's database:
     the local settings, make's THREADS, and Redis only if the caller's environment names one
     (a `.env` may too). The throttle rates keep make run's hour-long window, at a rate this
@@ -354,7 +356,7 @@ def make_run_env(production: dict[str, str], threads: int) -> dict[str, str]:
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]
     env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.local",
+        DJANGO_SETTINGS_MODULE=settings,
         ASGI_THREADS=str(threads),
         THROTTLE_USER_RATE="1000000000/hour",
         THROTTLE_ANON_RATE="1000000000/hour",
@@ -447,6 +449,11 @@ def main() -> int:
         help="run only the endpoints whose name contains this text (ratios whose two sides ran)",
     )
     parser.add_argument(
+        "--run-settings",
+        default="config.settings.local",
+        help="the settings module of the make-run server (to measure a change to them)",
+    )
+    parser.add_argument(
         "--run-threads",
         type=int,
         default=4,
@@ -525,7 +532,7 @@ def main() -> int:
             "gunicorn": env,
             # make run: config.serve's uvicorn command and environment (the local settings),
             # with the production server's worker count.
-            "local": make_run_env(env, args.run_threads),
+            "local": make_run_env(env, args.run_threads, args.run_settings),
             # The summary computed on every request (the result cache turned off).
             "cacheoff": dict(env, COVERAGE_CACHE="off"),
         }
@@ -605,7 +612,7 @@ def main() -> int:
         f"{args.seconds} s per endpoint after a 2 s warm-up, endpoints taken in turn; the median "
         f"round is shown. uvicorn --workers {WORKERS} and gunicorn -w {WORKERS} (sync), "
         f"production settings, {cache} cache, {args.employees} employees; make run's settings: "
-        f"uvicorn --workers {WORKERS}, ASGI_THREADS={args.run_threads}, "
+        f"{args.run_settings}, uvicorn --workers {WORKERS}, ASGI_THREADS={args.run_threads}, "
         f"{'Redis' if os.environ.get('REDIS_URL') else 'each worker’s memory as'} cache, "
         f"access log at INFO.",
         "",
