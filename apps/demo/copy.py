@@ -4,9 +4,11 @@ Django's bulk_create spends most of a large seed's Python time turning each valu
 parameter and the rows into arrays; COPY takes the rows as they are. The ids are taken from the
 table's own sequence first (one query), so that the objects carry their primary keys afterwards,
 as after bulk_create. COPY fires every row trigger as INSERT does: the change capture, the
-events and the checks see the same rows. It does not pass Django's execute wrappers, so the
-actor, request id and reason the capture triggers read are set here, as
-apps.core.capture.set_context sets them before any other write.
+events and the checks see the same rows. It does not pass Django's execute wrappers, so a write
+that changes nothing (`UPDATE ... WHERE false`) goes through them first, on the same table in the
+same transaction: apps.core.capture.set_context then sets the actor, request id and reason the
+capture triggers read, and tells the commit watchers (the event dispatcher's wake-up) that the
+table is written, exactly as for any other write.
 """
 
 from __future__ import annotations
@@ -16,13 +18,6 @@ from typing import Any
 
 from django.db import connection, connections, models
 from django.db.models.expressions import DatabaseDefault
-
-from apps.core.capture import current
-
-_SET_CONTEXT = (
-    "SELECT set_config('coveris.actor', %s, false), set_config('coveris.request_id', %s, false),"
-    " set_config('coveris.reason', %s, false)"
-)
 
 
 def copy_create(model: type[Any], objs: Sequence[Any]) -> Sequence[Any]:
@@ -46,10 +41,11 @@ def copy_create(model: type[Any], objs: Sequence[Any]) -> Sequence[Any]:
         for obj, (pk_value,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk_value
         rows = _rows(objs, fields)
-        raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
-        raw.execute(_SET_CONTEXT, current())
+        quoted, key = connection.ops.quote_name(table), connection.ops.quote_name(pk.column)
+        cursor.execute(f"UPDATE {quoted} SET {key} = {key} WHERE false")  # the wrappers' turn
         columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-        with raw.copy(f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN") as copy:
+        raw = cursor.cursor  # psycopg's own cursor: Django's wrapper has no copy()
+        with raw.copy(f"COPY {quoted} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
     for obj in objs:
