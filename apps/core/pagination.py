@@ -3,10 +3,14 @@
 from typing import Any
 
 from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
 from apps.core.codes import ErrorCode
+from apps.core.versions import kept_count
 
 
 class StrictPageSizeMixin:
@@ -32,8 +36,23 @@ class StrictPageSizeMixin:
         return min(size, self.max_page_size) if self.max_page_size else size
 
 
+class KeptCountPaginator(Paginator):
+    """A page's `count` kept under a data version when every table the list reads has one
+    (apps.core.versions): the exact COUNT(*) of a 100,000-row list costs ten times its page."""
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            kept = kept_count(self.object_list)
+            if kept is not None:
+                return kept
+        return super().count
+
+
 class CoverisPagination(StrictPageSizeMixin, PageNumberPagination):
     """Pages of COVERIS_PAGE_SIZE (default 25); `page_size` may ask for up to 100."""
+
+    django_paginator_class = KeptCountPaginator
 
     page_size = settings.COVERIS_PAGE_SIZE
     page_size_query_param = "page_size"

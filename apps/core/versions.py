@@ -24,6 +24,7 @@ older versions are never hit again and age out. `settings.<setting>` false turns
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -31,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections, transaction
+from django.db.models import QuerySet
 
 from apps.core import asof
 
@@ -40,6 +42,9 @@ SELECT (SELECT string_agg(token::text, ',' ORDER BY id) FROM core_dataversion WH
 """
 
 _STRIPES = 64
+_REGISTERED: list[VersionedResults[Any]] = []
+# The tables a compiled query reads: every name after FROM or JOIN, subqueries' too.
+_TABLE_NAMES = re.compile(r'\b(?:FROM|JOIN)\s+"?([A-Za-z0-9_]+)"?')
 
 
 class VersionedResults[T]:
@@ -50,11 +55,16 @@ class VersionedResults[T]:
         name: str,
         *,
         setting: str,
+        tables: Sequence[str] = (),
         max_rows: int = 100_000,
         max_entry_rows: int = 50_000,
     ) -> None:
         self.name = name
         self.setting = setting
+        # The tables whose writes change the version (the triggers' list): a count of a query
+        # reading only these may be kept under it too (`kept_count`).
+        self.tables = frozenset(tables)
+        _REGISTERED.append(self)
         self.max_rows = max_rows
         self.max_entry_rows = max_entry_rows
         self._entries: OrderedDict[tuple[str, Hashable], tuple[T, ...]] = OrderedDict()
@@ -86,15 +96,14 @@ class VersionedResults[T]:
         if connections[using].in_atomic_block:
             return list(compute())
         with self._flights[hash(key) % _STRIPES]:
-            # Another thread of this worker may have computed it while this one waited.
-            version, _ = self.version(using)
-            kept = self._lookup(version, key) if version is not None else None
-            if kept is not None:
-                return list(kept)
             with transaction.atomic(using=using):
                 with connections[using].cursor() as cursor:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 version, _ = self.version(using)
+                # Another thread of this worker may have computed it while this one waited.
+                kept = self._lookup(version, key) if version is not None else None
+                if kept is not None:
+                    return list(kept)
                 rows = tuple(compute())
             if version is not None:
                 self._store(version, key, rows)
@@ -142,3 +151,24 @@ def freeze(value: Any) -> Hashable:
     if isinstance(value, list | tuple | set | frozenset):
         return tuple(freeze(v) for v in value)
     return value  # type: ignore[no-any-return]
+
+
+def kept_count(queryset: QuerySet[Any]) -> int | None:
+    """The number of rows of `queryset`, kept under the data version whose tables are all it
+    reads (a list's page count: an exact COUNT(*) grows with the table, the page does not), or
+    None when no version covers every table it reads."""
+    if connections[queryset.db].in_atomic_block:
+        # Inside a transaction nothing could be kept, and the count may include its writes.
+        return None
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except Exception:  # an empty filter (EmptyResultSet): let the caller count as usual
+        return None
+    tables = set(_TABLE_NAMES.findall(sql))
+    for results in _REGISTERED:
+        if tables and tables <= results.tables:
+            rows = results.get(
+                ("count", sql, freeze(params)), lambda: (queryset.count(),), using=queryset.db
+            )
+            return int(rows[0])
+    return None

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from apps.core.etag import etag_of
 from apps.core.renderers import CSVLines, CSVRenderer
 from apps.core.serializers import values_mapper
+from apps.core.versions import kept_count
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,8 @@ class ValuesRows:
         self.ordered = queryset.ordered
 
     def count(self) -> int:
-        return self.queryset.count()
+        kept = kept_count(self.queryset)
+        return self.queryset.count() if kept is None else kept
 
     def __len__(self) -> int:  # pragma: no cover - the paginator calls count()
         return self.count()

@@ -378,7 +378,9 @@ COVERAGE_TABLES = (
 )
 # Coverage and summary results, per worker, under the coverage data version (apps.core.versions):
 # a repeated read is answered without the SQL until any of COVERAGE_TABLES commits a write.
-RESULTS: VersionedResults[CoverageWeek] = VersionedResults("coverage", setting="COVERAGE_CACHE")
+RESULTS: VersionedResults[CoverageWeek] = VersionedResults(
+    "coverage", setting="COVERAGE_CACHE", tables=COVERAGE_TABLES
+)
 
 
 def _fetch(sql: str, params: dict[str, Any], using: str | None) -> list[CoverageWeek]:

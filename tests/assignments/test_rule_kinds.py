@@ -230,7 +230,8 @@ def test_evaluation_query_count_does_not_grow(employee, position, unit):
         )
     )
     assert short == long
-    assert long <= 3
+    # the rule context's reads, plus the coverage data version (apps.core.versions)
+    assert long <= 4
 
 
 def test_log_rows_of_assignments_are_append_only(employee, position, admin_user):
