@@ -250,28 +250,25 @@ def _employee_moves(w):
     employee_update(employee=w["employee"], actor=w["admin"], org_unit=w["b"])
 
 
-def _leave(w):
+def _leave_in_w10(w, hours: str) -> None:
     ledger_entry_create(
         employee=w["employee"],
         kind="leave",
         start_date=MONDAY,
         end_date=MONDAY + dt.timedelta(days=6),
-        hours_per_week=Decimal("-40"),
+        hours_per_week=-Decimal(hours),
         actor=w["admin"],
     )
+
+
+def _leave(w):
+    _leave_in_w10(w, "40")
 
 
 def _contract_hours(w):
     # Leave takes hours off the assignment only past the contract's slack: with 40 h of
     # contract, 20 h assigned and 30 h of leave, 10 h are lost; at 60 h of contract none.
-    ledger_entry_create(
-        employee=w["employee"],
-        kind="leave",
-        start_date=MONDAY,
-        end_date=MONDAY + dt.timedelta(days=6),
-        hours_per_week=Decimal("-30"),
-        actor=w["admin"],
-    )
+    _leave_in_w10(w, "30")
     reads_between(w)
     contract_hours_add(
         employee=w["employee"], valid_from=MONDAY, hours=Decimal("60"), actor=w["admin"]
