@@ -84,7 +84,6 @@ class CoverageWeek:
         return (self.assigned / self.required).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
-BASE = Span("bs", "p.calendar_id", "pv.s", "pv.t")
 REQUIRED = Span("rs", "p.calendar_id", "r.start_date", "r.end_date")
 REPLACED = Span(
     "vs",
@@ -92,7 +91,6 @@ REPLACED = Span(
     "GREATEST(r.start_date, pv.s)",
     "LEAST(r.end_date, COALESCE(pv.t, r.end_date))",
 )
-ASSIGNED = Span("ka", "ac.calendar_id", "ac.start_date", "ac.end_date")
 # The figures of a capped employee-week (lw), by the employee's calendar: leave, contract,
 # ledger, and every counted assignment of theirs; then one selected assignment's hours (la).
 LEAVE = Span("kl", "lv.calendar_id", "lv.start_date", "lv.end_date")
@@ -105,6 +103,80 @@ CAPPED = Span("kp", "cap.calendar_id", "a0.start_date", "a0.end_date", "cap.ws")
 SHARE_SCALE = "numeric(60, 40)"
 
 
+def spread(name: str, spans: str) -> tuple[str, str]:
+    """The CTEs `{name}x` and `{name}f`, and the SELECT (for a UNION ALL) of the rows (key, ws,
+    divisor, units, lost) of weekly rates over spans of days, from `spans`: a query of rows
+    (key, calendar_id, s, t, rate), the span [s, t] (t NULL: open) by the calendar (NULL:
+    none). Summed per (key, ws, divisor), they are the sums of `rate × units` (and × the hours
+    the calendar's exceptions take off) over every span and week of the report, as one row per
+    span and week would give, in far fewer rows:
+
+    - a week a span covers whole counts `rate × the whole week's units`, the same for every
+      span of a (key, calendar): one row per (key, calendar, week) carries the running sum of
+      the rates of the spans covering it (a span adds its rate at its first whole week and
+      takes it off after its last), times the week's units;
+    - the one or two weeks a span covers in part are rows of their own, counted as before.
+
+    Exact: numeric products and sums do not round, and (Σ rate) × units = Σ (rate × units)."""
+    whole = Span(
+        f"{name}w", f"{name}f.calendar_id", f"{name}f.ws", f"{name}f.ws + 6", f"{name}f.ws"
+    )
+    part = Span(f"{name}p", f"{name}x.calendar_id", f"{name}x.s", f"{name}x.t", "e.ws")
+    return (
+        f"""
+{name}x AS MATERIALIZED (
+    SELECT key, calendar_id, COALESCE(calendar_id, 0) AS cal, s, t, rate,
+           (lo - %(first)s::date) / 7 AS i_s, (lo - %(first)s::date + 6) / 7 AS f1,
+           (hi - %(first)s::date) / 7 AS i_t, (hi - %(first)s::date + 1) / 7 - 1 AS f2
+    FROM (
+        SELECT src.*, GREATEST(src.s, %(first)s::date) AS lo,
+               LEAST(COALESCE(src.t, %(last)s::date + 6), %(last)s::date + 6) AS hi
+        FROM ({spans}) src
+    ) c
+    WHERE lo <= hi
+),
+{name}f AS (
+    SELECT key, NULLIF(cal, 0) AS calendar_id, ws, rate
+    FROM (
+        SELECT d.key, d.cal, w.ws,
+               SUM(COALESCE(e.rate, 0)) OVER (PARTITION BY d.key, d.cal ORDER BY w.ws) AS rate
+        FROM (SELECT DISTINCT key, cal FROM {name}x WHERE f1 <= f2) d
+        CROSS JOIN w
+        LEFT JOIN (
+            SELECT key, cal, ws, SUM(rate) AS rate
+            FROM (
+                SELECT key, cal, %(first)s::date + 7 * f1 AS ws, rate
+                FROM {name}x WHERE f1 <= f2
+                UNION ALL
+                SELECT key, cal, %(first)s::date + 7 * (f2 + 1), -rate
+                FROM {name}x WHERE f1 <= f2
+            ) ev
+            GROUP BY key, cal, ws
+        ) e ON e.key = d.key AND e.cal = d.cal AND e.ws = w.ws
+    ) r
+    WHERE rate <> 0
+)""",
+        f"""
+        SELECT {name}f.key, {name}f.ws, {divisor_sql(f"{name}n.normal")} AS divisor,
+               {name}f.rate * {whole.units()} AS units, {name}f.rate * {whole.lost()} AS lost
+        FROM {name}f
+        LEFT JOIN kn {name}n ON {name}n.calendar_id = {name}f.calendar_id
+        {whole.joins()}
+        UNION ALL
+        SELECT {name}x.key, e.ws, {divisor_sql(f"{name}n.normal")},
+               {name}x.rate * {part.units()}, {name}x.rate * {part.lost()}
+        FROM {name}x
+        CROSS JOIN LATERAL (
+            SELECT %(first)s::date + 7 * {name}x.i_s AS ws WHERE {name}x.i_s < {name}x.f1
+            UNION
+            SELECT %(first)s::date + 7 * {name}x.i_t WHERE {name}x.i_t > {name}x.f2
+        ) e
+        JOIN w ON w.ws = e.ws  -- not past the report's last week (`last` need not be a Monday)
+        LEFT JOIN kn {name}n ON {name}n.calendar_id = {name}x.calendar_id
+        {part.joins()}""",
+    )
+
+
 # Position-weeks, as rows (position, week, divisor, required, assigned, lost, leave) in units
 # of a weekly rate × days (no calendar, divisor 7) or × working hours (divisor: the calendar's
 # normal week), so that each figure is one exact sum divided once per divisor: the required
@@ -112,10 +184,35 @@ SHARE_SCALE = "numeric(60, 40)"
 # hours per calendar of the assigned employees (an assignment delivers on its employee's
 # working days) less, per capped employee-week, the hours leave takes off them (in the same
 # row: one sum per divisor).
-POSITION_WEEKS = f"""
+BASE_CTES, BASE_ROWS = spread(
+    "b",
+    "SELECT p.key, p.calendar_id, pv.s, pv.t, pv.hours AS rate"
+    " FROM pv JOIN p ON p.id = pv.subject_id",
+)
+ASSIGNED_CTES, ASSIGNED_ROWS = spread(
+    "a",
+    "SELECT key, calendar_id, start_date AS s, end_date AS t, weekly_hours AS rate FROM ac",
+)
+
+
+def position_weeks(key: str, *, every_week: bool) -> str:
+    """The CTEs ending in `pw`, rows (key, ws, divisor, required_u, assigned_u, lost_u,
+    leave_u) to be summed per (key, ws, divisor) and divided once per divisor. `key` is the
+    column of org_position the figures are kept per: `p.id` (coverage) or `p.org_unit_id` (the
+    summary, which needs no more). `every_week`: a zero row for every position and week (the
+    coverage lists each one, with nothing to count or not)."""
+    zero_rows = (
+        f"""SELECT p.key, w.ws, {divisor_sql("kn.normal")} AS divisor, 0 AS required_u,
+           0 AS assigned_u, 0 AS lost_u, 0 AS leave_u
+    FROM p CROSS JOIN w LEFT JOIN kn ON kn.calendar_id = p.calendar_id
+    UNION ALL"""
+        if every_week
+        else ""
+    )
+    return f"""
 w AS ({WEEKS_CTE}),
 p0 AS (
-    SELECT p.id, p.org_unit_id, p.weekly_hours, p.start_date, p.end_date, u.path,
+    SELECT {key} AS key, p.id, p.org_unit_id, p.weekly_hours, p.start_date, p.end_date, u.path,
            COALESCE(p.closes_on_holidays, false) AS closes
     FROM org_position p JOIN org_orgunit u ON u.id = p.org_unit_id
     WHERE (%(positions)s::bigint[] IS NULL OR p.id = ANY(%(positions)s::bigint[]))
@@ -131,7 +228,8 @@ p0 AS (
 ),
 -- the counted assignments of those positions, each with its employee's home unit
 a0 AS (
-    SELECT a.employee_id, a.position_id, a.weekly_hours, a.start_date, a.end_date, e.org_unit_id
+    SELECT p0.key, a.employee_id, a.position_id, a.weekly_hours, a.start_date, a.end_date,
+           e.org_unit_id
     FROM assignments_assignment a
     JOIN p0 ON p0.id = a.position_id
     JOIN org_employee e ON e.id = a.employee_id
@@ -140,8 +238,10 @@ a0 AS (
       AND (a.end_date IS NULL OR a.end_date >= %(first)s::date)
 ),
 uc AS ({
-    unit_calendars_sql("SELECT org_unit_id FROM p0 WHERE closes UNION SELECT org_unit_id FROM a0")
-}),
+        unit_calendars_sql(
+            "SELECT org_unit_id FROM p0 WHERE closes UNION SELECT org_unit_id FROM a0"
+        )
+    }),
 p AS (
     SELECT p0.*, CASE WHEN p0.closes THEN uc.calendar_id END AS calendar_id
     FROM p0 LEFT JOIN uc ON uc.id = p0.org_unit_id
@@ -150,44 +250,37 @@ ac AS (SELECT a0.*, uc.calendar_id FROM a0 LEFT JOIN uc ON uc.id = a0.org_unit_i
 {calendar_ctes("SELECT calendar_id FROM p UNION SELECT calendar_id FROM ac")},
 -- the weekly-hours versions, each over its days of the position being open
 pv AS ({
-    hours_spans_sql(
-        versions="org_weeklyhours",
-        subject="position_id",
-        subjects="p",
-        start="start_date",
-        end="end_date",
-        figure="weekly_hours",
-    )
-}),
-b AS (
-    SELECT pv.subject_id AS position_id, w.ws,
-           SUM(pv.hours * {BASE.units()}) AS base_u
-    FROM pv JOIN w ON pv.s <= w.ws + 6 AND (pv.t IS NULL OR pv.t >= w.ws)
-    JOIN p ON p.id = pv.subject_id
-    {BASE.joins()}
-    GROUP BY pv.subject_id, w.ws
-),
+        hours_spans_sql(
+            versions="org_weeklyhours",
+            subject="position_id",
+            subjects="p",
+            start="start_date",
+            end="end_date",
+            figure="weekly_hours",
+        )
+    }),
+{BASE_CTES},
 r AS (
-    SELECT r.position_id, w.ws,
-           SUM(r.required_hours * {REQUIRED.units()}) AS req_u
+    SELECT p.key, w.ws, {divisor_sql("kn.normal")} AS divisor,
+           r.required_hours * {REQUIRED.units()} AS req_u
     FROM demand_coveragerequirement r
     JOIN p ON p.id = r.position_id
     JOIN w ON r.start_date <= w.ws + 6 AND r.end_date >= w.ws
+    LEFT JOIN kn ON kn.calendar_id = p.calendar_id
     {REQUIRED.joins()}
-    GROUP BY r.position_id, w.ws
 ),
 -- the base demand a requirement replaces: each version's hours on the requirement's days on
 -- which that version is in force (the position open)
 rv AS (
-    SELECT r.position_id, w.ws,
-           SUM(pv.hours * {REPLACED.units()}) AS replaced_u
+    SELECT p.key, w.ws, {divisor_sql("kn.normal")} AS divisor,
+           pv.hours * {REPLACED.units()} AS replaced_u
     FROM demand_coveragerequirement r
     JOIN pv ON pv.subject_id = r.position_id
            AND pv.s <= r.end_date AND (pv.t IS NULL OR pv.t >= r.start_date)
     JOIN w ON r.start_date <= w.ws + 6 AND r.end_date >= w.ws
     JOIN p ON p.id = r.position_id
+    LEFT JOIN kn ON kn.calendar_id = p.calendar_id
     {REPLACED.joins()}
-    GROUP BY r.position_id, w.ws
 ),
 -- Leave (DESIGN §11): the leave entries, and the corrections reversing one, of the employees
 -- assigned to these positions, inside the weeks asked for, each with the employee's calendar
@@ -218,15 +311,15 @@ le AS (
     FROM org_employee e WHERE e.id IN (SELECT employee_id FROM lw)
 ),
 cv AS MATERIALIZED ({
-    hours_spans_sql(
-        versions="org_contracthours",
-        subject="employee_id",
-        subjects="le",
-        start="hire_date",
-        end="termination_date",
-        figure="contract_hours",
-    )
-}),
+        hours_spans_sql(
+            versions="org_contracthours",
+            subject="employee_id",
+            subjects="le",
+            start="hire_date",
+            end="termination_date",
+            figure="contract_hours",
+        )
+    }),
 -- per capped employee-week, as supply/ counts them: the leave (L), the supply (S: contract and
 -- every ledger entry) and the assigned hours over all positions (A); one aggregate, no join
 -- between the pieces
@@ -269,7 +362,7 @@ cap AS (
     WHERE lost_u > 0
 ),
 la AS (
-    SELECT a0.position_id, cap.ws, {divisor_sql("kn.normal")} AS divisor,
+    SELECT a0.key, cap.ws, {divisor_sql("kn.normal")} AS divisor,
            a0.weekly_hours * {CAPPED.units()} * cap.share AS leave_u
     FROM cap
     JOIN a0 ON a0.employee_id = cap.employee_id
@@ -277,61 +370,61 @@ la AS (
     LEFT JOIN kn ON kn.calendar_id = cap.calendar_id
     {CAPPED.joins()}
 ),
--- the assigned hours per position, week and divisor, less what leave takes off them: the leave
--- rows go into the same sums, so that each divisor still divides one exact sum
-a AS (
-    SELECT position_id, ws, divisor, SUM(assigned_u) AS assigned_u, SUM(lost_u) AS lost_u,
-           SUM(leave_u) AS leave_u
-    FROM (
-        SELECT ac.position_id, w.ws, {divisor_sql("kn.normal")} AS divisor,
-               ac.weekly_hours * {ASSIGNED.units()} AS assigned_u,
-               ac.weekly_hours * {ASSIGNED.lost()} AS lost_u, 0 AS leave_u
-        FROM ac
-        JOIN w ON ac.start_date <= w.ws + 6 AND (ac.end_date IS NULL OR ac.end_date >= w.ws)
-        LEFT JOIN kn ON kn.calendar_id = ac.calendar_id
-        {ASSIGNED.joins()}
-        UNION ALL
-        SELECT position_id, ws, divisor, -leave_u, 0, leave_u FROM la
-    ) x
-    GROUP BY position_id, ws, divisor
-),
+{ASSIGNED_CTES},
+-- demand (the base less what requirements replace, plus the requirements), and the assigned
+-- hours less what leave takes off them: rows to sum per divisor
 pw AS (
-    SELECT p.id AS position_id, p.path, w.ws, {divisor_sql("kn.normal")} AS divisor,
-           COALESCE(b.base_u, 0) - COALESCE(rv.replaced_u, 0)
-               + COALESCE(r.req_u, 0) AS required_u,
-           0 AS assigned_u, 0 AS lost_u, 0 AS leave_u
-    FROM p CROSS JOIN w
-    LEFT JOIN kn ON kn.calendar_id = p.calendar_id
-    LEFT JOIN b ON b.position_id = p.id AND b.ws = w.ws
-    LEFT JOIN r ON r.position_id = p.id AND r.ws = w.ws
-    LEFT JOIN rv ON rv.position_id = p.id AND rv.ws = w.ws
+    {zero_rows}
+    SELECT key, ws, divisor, units AS required_u, 0 AS assigned_u, 0 AS lost_u, 0 AS leave_u
+    FROM ({BASE_ROWS}
+    ) b
     UNION ALL
-    SELECT a.position_id, p.path, a.ws, a.divisor, 0, a.assigned_u, a.lost_u, a.leave_u
-    FROM a JOIN p ON p.id = a.position_id
+    SELECT key, ws, divisor, req_u, 0, 0, 0 FROM r
+    UNION ALL
+    SELECT key, ws, divisor, -replaced_u, 0, 0, 0 FROM rv
+    UNION ALL
+    SELECT key, ws, divisor, 0, units, lost, 0
+    FROM ({ASSIGNED_ROWS}
+    ) a
+    UNION ALL
+    SELECT key, ws, divisor, 0, -leave_u, 0, leave_u FROM la
 )
 """
 
+
 COVERAGE_SQL = f"""
-WITH {POSITION_WEEKS}
-SELECT position_id, ws,
+WITH {position_weeks("p.id", every_week=True)},
+pk AS (
+    SELECT key, ws, divisor, SUM(required_u) AS required_u, SUM(assigned_u) AS assigned_u,
+           SUM(lost_u) AS lost_u, SUM(leave_u) AS leave_u
+    FROM pw GROUP BY key, ws, divisor
+)
+SELECT key, ws,
        ROUND(SUM(required_u / divisor), 2),
        ROUND(SUM(assigned_u / divisor), 2),
        ROUND(SUM(lost_u / divisor), 2),
        ROUND(SUM(leave_u / divisor), 2)
-FROM pw GROUP BY position_id, ws ORDER BY position_id, ws
+FROM pk GROUP BY key, ws ORDER BY key, ws
 """
 
 # Per target unit, week and divisor first: each divisor divides its exact sum once.
 SUMMARY_SQL = f"""
-WITH {POSITION_WEEKS},
+WITH {position_weeks("p.org_unit_id", every_week=False)},
 t AS (SELECT id, path FROM org_orgunit WHERE id = ANY(%(targets)s::bigint[])),
+-- per unit first: the roll-up then joins each target to units, not to position-weeks
+uw AS (
+    SELECT u.path, pw.ws, pw.divisor, SUM(pw.required_u) AS required_u,
+           SUM(pw.assigned_u) AS assigned_u, SUM(pw.lost_u) AS lost_u, SUM(pw.leave_u) AS leave_u
+    FROM pw JOIN org_orgunit u ON u.id = pw.key
+    GROUP BY u.path, pw.ws, pw.divisor
+),
 g AS (
-    SELECT t.id, t.path, w.ws, pw.divisor,
-           SUM(pw.required_u) AS required_u, SUM(pw.assigned_u) AS assigned_u,
-           SUM(pw.lost_u) AS lost_u, SUM(pw.leave_u) AS leave_u
+    SELECT t.id, t.path, w.ws, uw.divisor,
+           SUM(uw.required_u) AS required_u, SUM(uw.assigned_u) AS assigned_u,
+           SUM(uw.lost_u) AS lost_u, SUM(uw.leave_u) AS leave_u
     FROM t CROSS JOIN w
-    LEFT JOIN pw ON pw.ws = w.ws AND pw.path LIKE t.path || '%%'
-    GROUP BY t.id, t.path, w.ws, pw.divisor
+    LEFT JOIN uw ON uw.ws = w.ws AND uw.path LIKE t.path || '%%'
+    GROUP BY t.id, t.path, w.ws, uw.divisor
 )
 SELECT id, ws,
        ROUND(COALESCE(SUM(required_u / divisor), 0), 2),
