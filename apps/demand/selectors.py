@@ -84,13 +84,6 @@ class CoverageWeek:
         return (self.assigned / self.required).quantize(Decimal("0.0001"), ROUND_HALF_UP)
 
 
-REQUIRED = Span("rs", "p.calendar_id", "r.start_date", "r.end_date")
-REPLACED = Span(
-    "vs",
-    "p.calendar_id",
-    "GREATEST(r.start_date, pv.s)",
-    "LEAST(r.end_date, COALESCE(pv.t, r.end_date))",
-)
 # The figures of a capped employee-week (lw), by the employee's calendar: leave, contract,
 # ledger, and every counted assignment of theirs; then one selected assignment's hours (la).
 LEAVE = Span("kl", "lv.calendar_id", "lv.start_date", "lv.end_date")
@@ -114,7 +107,8 @@ def spread(name: str, spans: str) -> tuple[str, str]:
     - a week a span covers whole counts `rate × the whole week's units`, the same for every
       span of a (key, calendar): one row per (key, calendar, week) carries the running sum of
       the rates of the spans covering it (a span adds its rate at its first whole week and
-      takes it off after its last), times the week's units;
+      takes it off after its last; a sum holds until the next change), times the week's
+      units;
     - the one or two weeks a span covers in part are rows of their own, counted as before.
 
     Exact: numeric products and sums do not round, and (Σ rate) × units = Σ (rate × units)."""
@@ -136,25 +130,26 @@ def spread(name: str, spans: str) -> tuple[str, str]:
     WHERE lo <= hi
 ),
 {name}f AS (
-    SELECT key, NULLIF(cal, 0) AS calendar_id, ws, rate
+    SELECT e.key, NULLIF(e.cal, 0) AS calendar_id, %(first)s::date + 7 * n AS ws, e.rate
     FROM (
-        SELECT d.key, d.cal, w.ws,
-               SUM(COALESCE(e.rate, 0)) OVER (PARTITION BY d.key, d.cal ORDER BY w.ws) AS rate
-        FROM (SELECT DISTINCT key, cal FROM {name}x WHERE f1 <= f2) d
-        CROSS JOIN w
-        LEFT JOIN (
-            SELECT key, cal, ws, SUM(rate) AS rate
+        SELECT key, cal, i,
+               SUM(rate) OVER (PARTITION BY key, cal ORDER BY i) AS rate,
+               LEAD(i) OVER (PARTITION BY key, cal ORDER BY i) AS until
+        FROM (
+            SELECT key, cal, i, SUM(rate) AS rate
             FROM (
-                SELECT key, cal, %(first)s::date + 7 * f1 AS ws, rate
-                FROM {name}x WHERE f1 <= f2
+                SELECT key, cal, f1 AS i, rate FROM {name}x WHERE f1 <= f2
                 UNION ALL
-                SELECT key, cal, %(first)s::date + 7 * (f2 + 1), -rate
-                FROM {name}x WHERE f1 <= f2
+                SELECT key, cal, f2 + 1, -rate FROM {name}x WHERE f1 <= f2
             ) ev
-            GROUP BY key, cal, ws
-        ) e ON e.key = d.key AND e.cal = d.cal AND e.ws = w.ws
-    ) r
-    WHERE rate <> 0
+            GROUP BY key, cal, i
+        ) g
+    ) e
+    -- the weeks from each change to the next, inside the report's (as w numbers them)
+    CROSS JOIN LATERAL generate_series(
+        e.i, LEAST(COALESCE(e.until, 2147483647), (%(last)s::date - %(first)s::date) / 7 + 1) - 1
+    ) AS n
+    WHERE e.rate <> 0
 )""",
         f"""
         SELECT {name}f.key, {name}f.ws, {divisor_sql(f"{name}n.normal")} AS divisor,
@@ -184,10 +179,23 @@ def spread(name: str, spans: str) -> tuple[str, str]:
 # hours per calendar of the assigned employees (an assignment delivers on its employee's
 # working days) less, per capped employee-week, the hours leave takes off them (in the same
 # row: one sum per divisor).
-BASE_CTES, BASE_ROWS = spread(
-    "b",
-    "SELECT p.key, p.calendar_id, pv.s, pv.t, pv.hours AS rate"
-    " FROM pv JOIN p ON p.id = pv.subject_id",
+# Demand as spans: each weekly-hours version over its days of the position being open; each
+# requirement's hours over its days; and, taken off, the base each requirement replaces: each
+# version's hours on the requirement's days on which that version is in force.
+DEMAND_CTES, DEMAND_ROWS = spread(
+    "d",
+    """SELECT p.key, p.calendar_id, pv.s, pv.t, pv.hours AS rate
+        FROM pv JOIN p ON p.id = pv.subject_id
+        UNION ALL
+        SELECT p.key, p.calendar_id, r.start_date, r.end_date, r.required_hours
+        FROM demand_coveragerequirement r JOIN p ON p.id = r.position_id
+        UNION ALL
+        SELECT p.key, p.calendar_id, GREATEST(r.start_date, pv.s),
+               LEAST(r.end_date, COALESCE(pv.t, r.end_date)), -pv.hours
+        FROM demand_coveragerequirement r
+        JOIN pv ON pv.subject_id = r.position_id
+               AND pv.s <= r.end_date AND (pv.t IS NULL OR pv.t >= r.start_date)
+        JOIN p ON p.id = r.position_id""",
 )
 ASSIGNED_CTES, ASSIGNED_ROWS = spread(
     "a",
@@ -247,7 +255,7 @@ p AS (
     FROM p0 LEFT JOIN uc ON uc.id = p0.org_unit_id
 ),
 ac AS (SELECT a0.*, uc.calendar_id FROM a0 LEFT JOIN uc ON uc.id = a0.org_unit_id),
-{calendar_ctes("SELECT calendar_id FROM p UNION SELECT calendar_id FROM ac")},
+{calendar_ctes("SELECT calendar_id FROM uc")},
 -- the weekly-hours versions, each over its days of the position being open
 pv AS ({
         hours_spans_sql(
@@ -259,29 +267,7 @@ pv AS ({
             figure="weekly_hours",
         )
     }),
-{BASE_CTES},
-r AS (
-    SELECT p.key, w.ws, {divisor_sql("kn.normal")} AS divisor,
-           r.required_hours * {REQUIRED.units()} AS req_u
-    FROM demand_coveragerequirement r
-    JOIN p ON p.id = r.position_id
-    JOIN w ON r.start_date <= w.ws + 6 AND r.end_date >= w.ws
-    LEFT JOIN kn ON kn.calendar_id = p.calendar_id
-    {REQUIRED.joins()}
-),
--- the base demand a requirement replaces: each version's hours on the requirement's days on
--- which that version is in force (the position open)
-rv AS (
-    SELECT p.key, w.ws, {divisor_sql("kn.normal")} AS divisor,
-           pv.hours * {REPLACED.units()} AS replaced_u
-    FROM demand_coveragerequirement r
-    JOIN pv ON pv.subject_id = r.position_id
-           AND pv.s <= r.end_date AND (pv.t IS NULL OR pv.t >= r.start_date)
-    JOIN w ON r.start_date <= w.ws + 6 AND r.end_date >= w.ws
-    JOIN p ON p.id = r.position_id
-    LEFT JOIN kn ON kn.calendar_id = p.calendar_id
-    {REPLACED.joins()}
-),
+{DEMAND_CTES},
 -- Leave (DESIGN §11): the leave entries, and the corrections reversing one, of the employees
 -- assigned to these positions, inside the weeks asked for, each with the employee's calendar
 -- (their home unit's, as for their assignments).
@@ -376,12 +362,8 @@ la AS (
 pw AS (
     {zero_rows}
     SELECT key, ws, divisor, units AS required_u, 0 AS assigned_u, 0 AS lost_u, 0 AS leave_u
-    FROM ({BASE_ROWS}
-    ) b
-    UNION ALL
-    SELECT key, ws, divisor, req_u, 0, 0, 0 FROM r
-    UNION ALL
-    SELECT key, ws, divisor, -replaced_u, 0, 0, 0 FROM rv
+    FROM ({DEMAND_ROWS}
+    ) d
     UNION ALL
     SELECT key, ws, divisor, 0, units, lost, 0
     FROM ({ASSIGNED_ROWS}
@@ -411,20 +393,27 @@ FROM pk GROUP BY key, ws ORDER BY key, ws
 SUMMARY_SQL = f"""
 WITH {position_weeks("p.org_unit_id", every_week=False)},
 t AS (SELECT id, path FROM org_orgunit WHERE id = ANY(%(targets)s::bigint[])),
--- per unit first: the roll-up then joins each target to units, not to position-weeks
+-- each target's units (its subtree): targets × units, not position-weeks, meet the LIKE
+tu AS (
+    SELECT t.id AS target, u.id AS unit
+    FROM t JOIN org_orgunit u ON u.path LIKE t.path || '%%'
+),
+-- per unit, then per target (exact sums: the grouping changes nothing)
 uw AS (
-    SELECT u.path, pw.ws, pw.divisor, SUM(pw.required_u) AS required_u,
-           SUM(pw.assigned_u) AS assigned_u, SUM(pw.lost_u) AS lost_u, SUM(pw.leave_u) AS leave_u
-    FROM pw JOIN org_orgunit u ON u.id = pw.key
-    GROUP BY u.path, pw.ws, pw.divisor
+    SELECT key, ws, divisor, SUM(required_u) AS required_u, SUM(assigned_u) AS assigned_u,
+           SUM(lost_u) AS lost_u, SUM(leave_u) AS leave_u
+    FROM pw GROUP BY key, ws, divisor
+),
+tw AS (
+    SELECT tu.target, uw.ws, uw.divisor, SUM(uw.required_u) AS required_u,
+           SUM(uw.assigned_u) AS assigned_u, SUM(uw.lost_u) AS lost_u, SUM(uw.leave_u) AS leave_u
+    FROM uw JOIN tu ON tu.unit = uw.key
+    GROUP BY tu.target, uw.ws, uw.divisor
 ),
 g AS (
-    SELECT t.id, t.path, w.ws, uw.divisor,
-           SUM(uw.required_u) AS required_u, SUM(uw.assigned_u) AS assigned_u,
-           SUM(uw.lost_u) AS lost_u, SUM(uw.leave_u) AS leave_u
+    SELECT t.id, t.path, w.ws, tw.divisor, tw.required_u, tw.assigned_u, tw.lost_u, tw.leave_u
     FROM t CROSS JOIN w
-    LEFT JOIN uw ON uw.ws = w.ws AND uw.path LIKE t.path || '%%'
-    GROUP BY t.id, t.path, w.ws, uw.divisor
+    LEFT JOIN tw ON tw.target = t.id AND tw.ws = w.ws
 )
 SELECT id, ws,
        ROUND(COALESCE(SUM(required_u / divisor), 0), 2),
