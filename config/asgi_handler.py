@@ -31,8 +31,11 @@ This subclass keeps Django's request class, body reading and response sending, a
   Django's own handler reads such an iterator to the end into memory before sending a byte.
 
 Django's handler also watches for a client disconnect while the view runs, to cancel it; a
-synchronous view cannot be cancelled, so that watch is dropped. Everything synchronous in one
-request runs on one thread (the thread-sensitive guarantee Django's database layer needs).
+synchronous view cannot be cancelled once it runs, but a request still queued for its thread
+when its client disconnects is dropped unrun (`respond` returns None): a client that gave up
+(a timeout, a closed tab, a load balancer's retry) costs the worker nothing more, so an
+overloaded worker does not keep working for clients that have left. Everything synchronous in
+one request runs on one thread (the thread-sensitive guarantee Django's database layer needs).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import tempfile
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from itertools import islice
@@ -110,6 +114,16 @@ class RequestThread:
         return await loop.run_in_executor(self.executor, self.context.run, function, *args)
 
 
+async def watch_disconnect(receive: Receive, gone: threading.Event) -> None:
+    """Set `gone` when the client disconnects (the server's next message, once the body is
+    read, is the disconnect; cancelled when the response is ready)."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return
+
+
 async def read_in_thread(parts: Iterator[bytes], thread: RequestThread) -> AsyncIterator[bytes]:
     """The parts of a synchronous iterator, read STREAM_BATCH at a time on the request's thread
     (where its database cursor lives)."""
@@ -171,13 +185,22 @@ class ASGIHandler(DjangoASGIHandler):
         set_script_prefix(get_script_prefix(scope))
         if executor is None:
             try:
-                await self.send_response(self.respond(scope, body_file), send)
+                response = self.respond(scope, body_file)
+                assert response is not None  # no `gone`: always a response
+                await self.send_response(response, send)
             finally:
                 body_file.close()
             return
         thread = RequestThread(executor)
+        gone = threading.Event()
+        watch = asyncio.ensure_future(watch_disconnect(receive, gone))
         try:
-            response = await thread.run(self.respond, scope, body_file)
+            try:
+                response = await thread.run(self.respond, scope, body_file, gone)
+            finally:
+                watch.cancel()
+            if response is None:  # the client left while the request waited for its thread
+                return
             if not isinstance(response, StreamingHttpResponse) or response.is_async:
                 await self.send_response(response, send)
                 return
@@ -216,8 +239,13 @@ class ASGIHandler(DjangoASGIHandler):
         body_file.seek(0)
         return body_file
 
-    def respond(self, scope: Scope, body_file: IO[bytes]) -> HttpResponseBase:
-        """On the request's thread: the response, already closed unless it is streamed."""
+    def respond(
+        self, scope: Scope, body_file: IO[bytes], gone: threading.Event | None = None
+    ) -> HttpResponseBase | None:
+        """On the request's thread: the response, already closed unless it is streamed; None,
+        without running anything, if the client has already disconnected (`gone`)."""
+        if gone is not None and gone.is_set():
+            return None
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
         if request is not None:

@@ -21,13 +21,15 @@ class Response:
         return json.loads(self.body)
 
 
-async def request(
+async def exchange(
     handler: ASGIHandler,
     path: str,
     on_send: Callable[[MutableMapping[str, Any]], None] | None = None,
-) -> Response:
-    """GET `path` the way uvicorn would, from a client that stays connected until the answer;
-    `on_send` sees each message as the handler sends it."""
+    leave: asyncio.Event | None = None,
+) -> list[MutableMapping[str, Any]]:
+    """GET `path` the way uvicorn would, from a client that stays connected until the answer
+    (or, with `leave`, disconnects once it is set): the messages the handler sent; `on_send`
+    sees each one as it is sent."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
@@ -51,8 +53,8 @@ async def request(
         if not body_sent:
             body_sent = True
             return {"type": "http.request", "body": b"", "more_body": False}
-        # Django listens for a disconnect while the view runs and cancels this when it is done.
-        await never.wait()
+        # The handler listens for a disconnect and cancels this when the answer is ready.
+        await (leave or never).wait()
         return {"type": "http.disconnect"}
 
     async def send(message: MutableMapping[str, Any]) -> None:
@@ -61,6 +63,16 @@ async def request(
             on_send(message)
 
     await handler(scope, receive, send)
+    return messages
+
+
+async def request(
+    handler: ASGIHandler,
+    path: str,
+    on_send: Callable[[MutableMapping[str, Any]], None] | None = None,
+) -> Response:
+    """The answer to GET `path` from a client that stays connected until it comes."""
+    messages = await exchange(handler, path, on_send)
     start = messages[0]
     assert start["type"] == "http.response.start"
     return Response(

@@ -40,7 +40,12 @@ def slow(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"released": released})
 
 
+# The views `whoami` ran, in order (a test clears it).
+seen: list[str] = []
+
+
 def whoami(request: HttpRequest) -> JsonResponse:
+    seen.append("whoami")
     return JsonResponse({"thread": threading.current_thread().name})
 
 

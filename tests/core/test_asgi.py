@@ -19,7 +19,7 @@ from django.test import override_settings
 
 from config.asgi_handler import ASGIHandler
 from tests.core import asgi_urls
-from tests.core.asgi_client import get, get_together, request
+from tests.core.asgi_client import exchange, get, get_together, request
 
 # The autouse cache fixture clears the (database) cache, so every test needs the database.
 pytestmark = pytest.mark.django_db
@@ -171,3 +171,34 @@ def test_the_entry_point_serves_this_handler():
 
     assert isinstance(application, ASGIHandler)
     assert len(application.executors) == settings.ASGI_THREADS
+
+
+@override_settings(ROOT_URLCONF=TEST_URLS)
+def test_a_request_whose_client_left_while_it_queued_is_never_run(make_handler, meeting_point):
+    """One thread, held by a slow request; a second request queues behind it and its client
+    disconnects: when the thread is free the second view never runs and nothing is sent,
+    and the next request is served as usual."""
+    handler = make_handler(threads=1)
+    asgi_urls.release.clear()
+    asgi_urls.seen.clear()
+    leave = asyncio.Event()
+
+    async def run() -> tuple[Any, list[Any], Any]:
+        slow = asyncio.ensure_future(request(handler, "/slow"))
+        await asyncio.sleep(0.2)  # the slow request holds the thread
+        queued = asyncio.ensure_future(exchange(handler, "/whoami", leave=leave))
+        await asyncio.sleep(0.1)
+        leave.set()  # the queued request's client disconnects
+        await asyncio.sleep(0.1)
+        asgi_urls.release.set()
+        after = await asyncio.wait_for(request(handler, "/whoami"), timeout=5)
+        return await slow, await asyncio.wait_for(queued, timeout=5), after
+
+    try:
+        slow, queued, after = asyncio.run(run())
+    finally:
+        asgi_urls.release.set()
+    assert slow.status == 200
+    assert queued == []  # no answer started
+    assert after.status == 200
+    assert asgi_urls.seen == ["whoami"]  # only the request whose client stayed
