@@ -51,6 +51,7 @@ from config.serve import free_port, stop_process_group, uvicorn_command  # noqa:
 PASSWORD = "bench-password-123"
 REPORT_SCRIPT = ""  # set in main(): a file holding REPORT_LUA
 CONNECTIONS = 32
+SETTLE_SECONDS = 1.0  # between two steps of a round
 
 
 @dataclass
@@ -588,10 +589,15 @@ def main() -> int:
             print(f"bench: warming up {step.name} …", flush=True)
             measure(step, 2)
         for round_no in range(1, args.rounds + 1):
-            for step in plan:
+            # Each round starts one step further on, so that no endpoint is always the one
+            # measured first (right after the previous round's last) or right after a given
+            # other one; a pause between steps lets the last one's queued requests finish.
+            turn = (round_no - 1) % len(plan)
+            for step in plan[turn:] + plan[:turn]:
                 print(f"bench: round {round_no}/{args.rounds}: {step.name} …", flush=True)
                 probe = healthz.get(step.name)
                 step.runs.append(measure(step, args.seconds, probe))
+                time.sleep(SETTLE_SECONDS)
     finally:
         for server in servers:
             stop_process_group(server, 20)
@@ -609,7 +615,8 @@ def main() -> int:
     lines = [
         f"Machine: {machine()}",
         f"Load: wrk, {CONNECTIONS} connections, 2 threads, {args.rounds} rounds of "
-        f"{args.seconds} s per endpoint after a 2 s warm-up, endpoints taken in turn; the median "
+        f"{args.seconds} s per endpoint after a 2 s warm-up, endpoints taken in turn (each "
+        f"round starting one further on, {SETTLE_SECONDS:g} s apart); the median "
         f"round is shown. uvicorn --workers {WORKERS} and gunicorn -w {WORKERS} (sync), "
         f"production settings, {cache} cache, {args.employees} employees; make run's settings: "
         f"{args.run_settings}, uvicorn --workers {WORKERS}, ASGI_THREADS={args.run_threads}, "
