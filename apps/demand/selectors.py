@@ -172,13 +172,6 @@ def spread(name: str, spans: str) -> tuple[str, str]:
     )
 
 
-# Position-weeks, as rows (position, week, divisor, required, assigned, lost, leave) in units
-# of a weekly rate × days (no calendar, divisor 7) or × working hours (divisor: the calendar's
-# normal week), so that each figure is one exact sum divided once per divisor: the required
-# hours in the position's row (its calendar's only when it closes on holidays), the assigned
-# hours per calendar of the assigned employees (an assignment delivers on its employee's
-# working days) less, per capped employee-week, the hours leave takes off them (in the same
-# row: one sum per divisor).
 # Demand as spans: each weekly-hours version over its days of the position being open; each
 # requirement's hours over its days; and, taken off, the base each requirement replaces: each
 # version's hours on the requirement's days on which that version is in force.
@@ -204,11 +197,15 @@ ASSIGNED_CTES, ASSIGNED_ROWS = spread(
 
 
 def position_weeks(key: str, *, every_week: bool) -> str:
-    """The CTEs ending in `pw`, rows (key, ws, divisor, required_u, assigned_u, lost_u,
-    leave_u) to be summed per (key, ws, divisor) and divided once per divisor. `key` is the
-    column of org_position the figures are kept per: `p.id` (coverage) or `p.org_unit_id` (the
-    summary, which needs no more). `every_week`: a zero row for every position and week (the
-    coverage lists each one, with nothing to count or not)."""
+    """The CTEs ending in `pk`: per key, week and divisor, the required, assigned (delivered),
+    holiday-lost and leave-lost hours as exact sums in units of a weekly rate × days (no
+    calendar, divisor 7) or × working hours (divisor: the calendar's normal week), to be divided
+    once per divisor. The required hours count by the position's calendar (only when it closes
+    on holidays), the assigned hours by each assigned employee's calendar, less, per capped
+    employee-week, what leave takes off them. `key` is the column of org_position the figures
+    are kept per: `p.id` (coverage) or `p.org_unit_id` (the summary, which needs no more).
+    `every_week`: a zero row for every position and week (the coverage lists each one, with
+    nothing to count or not)."""
     zero_rows = (
         f"""SELECT p.key, w.ws, {divisor_sql("kn.normal")} AS divisor, 0 AS required_u,
            0 AS assigned_u, 0 AS lost_u, 0 AS leave_u
@@ -220,7 +217,7 @@ def position_weeks(key: str, *, every_week: bool) -> str:
     return f"""
 w AS ({WEEKS_CTE}),
 p0 AS (
-    SELECT {key} AS key, p.id, p.org_unit_id, p.weekly_hours, p.start_date, p.end_date, u.path,
+    SELECT {key} AS key, p.id, p.org_unit_id, p.weekly_hours, p.start_date, p.end_date,
            COALESCE(p.closes_on_holidays, false) AS closes
     FROM org_position p JOIN org_orgunit u ON u.id = p.org_unit_id
     WHERE (%(positions)s::bigint[] IS NULL OR p.id = ANY(%(positions)s::bigint[]))
@@ -370,17 +367,17 @@ pw AS (
     ) a
     UNION ALL
     SELECT key, ws, divisor, 0, -leave_u, 0, leave_u FROM la
-)
-"""
-
-
-COVERAGE_SQL = f"""
-WITH {position_weeks("p.id", every_week=True)},
+),
 pk AS (
     SELECT key, ws, divisor, SUM(required_u) AS required_u, SUM(assigned_u) AS assigned_u,
            SUM(lost_u) AS lost_u, SUM(leave_u) AS leave_u
     FROM pw GROUP BY key, ws, divisor
 )
+"""
+
+
+COVERAGE_SQL = f"""
+WITH {position_weeks("p.id", every_week=True)}
 SELECT key, ws,
        ROUND(SUM(required_u / divisor), 2),
        ROUND(SUM(assigned_u / divisor), 2),
@@ -398,17 +395,12 @@ tu AS (
     SELECT t.id AS target, u.id AS unit
     FROM t JOIN org_orgunit u ON u.path LIKE t.path || '%%'
 ),
--- per unit, then per target (exact sums: the grouping changes nothing)
-uw AS (
-    SELECT key, ws, divisor, SUM(required_u) AS required_u, SUM(assigned_u) AS assigned_u,
-           SUM(lost_u) AS lost_u, SUM(leave_u) AS leave_u
-    FROM pw GROUP BY key, ws, divisor
-),
+-- per unit (pk), then per target (exact sums: the grouping changes nothing)
 tw AS (
-    SELECT tu.target, uw.ws, uw.divisor, SUM(uw.required_u) AS required_u,
-           SUM(uw.assigned_u) AS assigned_u, SUM(uw.lost_u) AS lost_u, SUM(uw.leave_u) AS leave_u
-    FROM uw JOIN tu ON tu.unit = uw.key
-    GROUP BY tu.target, uw.ws, uw.divisor
+    SELECT tu.target, pk.ws, pk.divisor, SUM(pk.required_u) AS required_u,
+           SUM(pk.assigned_u) AS assigned_u, SUM(pk.lost_u) AS lost_u, SUM(pk.leave_u) AS leave_u
+    FROM pk JOIN tu ON tu.unit = pk.key
+    GROUP BY tu.target, pk.ws, pk.divisor
 ),
 g AS (
     SELECT t.id, t.path, w.ws, tw.divisor, tw.required_u, tw.assigned_u, tw.lost_u, tw.leave_u
