@@ -15,9 +15,10 @@ Beside those two, on the same database and at the same time (issue 21, items 3 a
 - the production configuration with `COVERAGE_CACHE=off`, loaded on the coverage summary, so
   the run prints the warm summary (the served configuration's cache) against the summary
   computed every time;
-- while wrk loads the list on the served configuration (and on gunicorn, whose throughput the
-  probes cost as much), `/healthz` is asked every 20 ms on a new connection (a load balancer's
-  probe), and its latency percentiles are printed.
+- while wrk loads the list, on every server, `/healthz` is asked every 20 ms on a new
+  connection (a load balancer's probe: on a schedule, so a server that answers slowly is asked
+  as often, and the probes cost every server's list the same), and the latency percentiles are
+  printed.
 
 A server only starts when a step of the plan (after `--only`) needs it.
 """
@@ -33,6 +34,7 @@ import re
 import secrets
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -54,6 +56,46 @@ CONNECTIONS = 32
 SETTLE_SECONDS = 1.0  # between two steps of a round
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def worker_cpu(group: int) -> tuple[float, float]:
+    """CPU seconds (user + system) used so far by the worker processes of the server whose
+    process group is `group`, not by its supervisor: (their main threads, their other threads).
+    A uvicorn worker's main thread runs the event loop, the others the requests (ASGI_THREADS)
+    and the connection pool's helpers; a gunicorn sync worker does everything on its main one."""
+    main = other = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            process = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            if int(process[2]) != group or int(pid) == group:  # another group; the supervisor
+                continue
+            # The process's own line counts every thread it ever had, the main one's its own.
+            thread = Path(f"/proc/{pid}/task/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError, ValueError):  # a process that just ended
+            continue
+        total, first = (int(fields[11]) + int(fields[12]) for fields in (process, thread))
+        main += first
+        other += total - first
+    return main / CLOCK_TICKS, other / CLOCK_TICKS
+
+
+def machine_idle() -> tuple[int, int]:
+    """(all, idle) CPU ticks of the machine so far, from /proc/stat (idle counts iowait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return sum(fields), fields[3] + fields[4]
+
+
+@dataclass
+class Cpu:
+    """Where a run's CPU went, per request: the server's worker main threads and other threads
+    (ms), and the share of the machine left idle (%)."""
+
+    main_ms: float
+    other_ms: float
+    idle_pct: float
+
+
 @dataclass
 class Result:
     name: str
@@ -65,6 +107,7 @@ class Result:
     requests: int
     first_error: str = ""
     counter: int = 0  # the transition script: the furthest per-thread counter
+    cpu: Cpu | None = None
 
 
 def manage(env: dict[str, str], *args: str) -> str:
@@ -257,24 +300,36 @@ def token_for(port: int) -> str:
         return str(json.loads(r.read())["access"])
 
 
+def ask_healthz(port: int, found: list[float]) -> None:
+    """Ask /healthz once on a new connection, appending the answer's latency in ms (connect to
+    last byte) to `found`; a failed probe counts as 10 s."""
+    started = time.perf_counter()
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+            conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            answer = b""
+            while chunk := conn.recv(4096):
+                answer += chunk
+        ok = answer.startswith(b"HTTP/1.1 200")
+    except OSError:
+        ok = False
+    found.append((time.perf_counter() - started) * 1000 if ok else 10_000.0)
+
+
 def probe_healthz(port: int, stop: threading.Event, found: list[float]) -> None:
-    """Ask /healthz every PROBE_EVERY seconds on a new connection until `stop`, appending each
-    answer's latency in ms (connect to last byte) to `found`; a failed probe counts as 10 s."""
+    """Ask /healthz every PROBE_EVERY seconds until `stop`, as a load balancer does: on a
+    schedule, each probe on its own connection whether or not the last one was answered, so
+    every server gets as many probes (a server that answers them slowly is not asked less)."""
+    asked: list[threading.Thread] = []
+    due = time.monotonic()
     while not stop.is_set():
-        started = time.perf_counter()
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-                conn.sendall(
-                    b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-                )
-                answer = b""
-                while chunk := conn.recv(4096):
-                    answer += chunk
-            ok = answer.startswith(b"HTTP/1.1 200")
-        except OSError:
-            ok = False
-        found.append((time.perf_counter() - started) * 1000 if ok else 10_000.0)
-        stop.wait(PROBE_EVERY)
+        probe = threading.Thread(target=ask_healthz, args=(port, found))
+        probe.start()
+        asked.append(probe)
+        due += PROBE_EVERY
+        stop.wait(max(0.0, due - time.monotonic()))
+    for probe in asked:
+        probe.join()
 
 
 PROBE_EVERY = 0.02
@@ -420,6 +475,25 @@ class Step:
         )
 
 
+def cpu_line(step: Step) -> str:
+    """The CPU one request of `step` cost its server's workers (medians over the rounds)."""
+    cpus = [run.cpu for run in step.runs if run.cpu]
+    if not cpus:
+        return ""
+    main, other, idle = (
+        statistics.median(getattr(cpu, name) for cpu in cpus)
+        for name in ("main_ms", "other_ms", "idle_pct")
+    )
+    if step.server == "gunicorn":
+        split = f"**{main + other:.2f} ms** per request in the workers"
+    else:
+        split = (
+            f"{main:.2f} ms on the event loops + {other:.2f} ms on the request threads = "
+            f"**{main + other:.2f} ms** per request in the workers"
+        )
+    return f"- CPU of {step.name}: {split}; the machine {idle:.1f} % idle (medians of the rounds)"
+
+
 def ratio(steps: dict[str, Step], top: str, bottom: str) -> tuple[float, float, float]:
     """The median, lowest and highest of top/bottom over the rounds (each round measures the
     two one after the other, so slow spells of a shared machine hit both)."""
@@ -542,6 +616,7 @@ def main() -> int:
             servers.append(
                 serve(server_command(name, port), environments[name], port, base / f"{name}.log")
             )
+        groups = {name: server.pid for name, server in zip(ports, servers, strict=True)}
         tokens = {name: token_for(port) for name, port in ports.items()}
         global REPORT_SCRIPT
         report = base / "report.lua"
@@ -556,8 +631,8 @@ def main() -> int:
             if step.script == "transition":
                 step.script = str(lua)
         # /healthz latencies (ms) while wrk loads the list, on the server wrk loads: the served
-        # configuration's (the target), and gunicorn's, whose probes cost it as much.
-        healthz: dict[str, list[float]] = {LISTING: [], GUNICORN: []}
+        # configuration's (the target), and its peers', whose probes cost them as much.
+        healthz: dict[str, list[float]] = {LISTING: [], GUNICORN: [], MAKE_RUN: []}
 
         def measure(step: Step, seconds: int, probe: list[float] | None = None) -> Result:
             token = tokens[step.server] if step.auth else ""
@@ -566,6 +641,8 @@ def main() -> int:
             # furthest thread stopped.
             offset = (str(step.offset),) if step.script else ()
             probing = probe is not None
+            group = groups[step.server]
+            cpu_before, idle_before = worker_cpu(group), machine_idle()
             stop = threading.Event()
             prober = threading.Thread(
                 target=probe_healthz, args=(ports[step.server], stop, probe if probing else [])
@@ -580,6 +657,13 @@ def main() -> int:
                 stop.set()
                 if probing:
                     prober.join()
+            cpu_after, idle_after = worker_cpu(group), machine_idle()
+            per_request = 1000 / max(result.requests, 1)
+            result.cpu = Cpu(
+                (cpu_after[0] - cpu_before[0]) * per_request,
+                (cpu_after[1] - cpu_before[1]) * per_request,
+                100 * (idle_after[1] - idle_before[1]) / max(idle_after[0] - idle_before[0], 1),
+            )
             step.offset = max(step.offset, result.counter)
             if step.script and 2 * step.offset > len(prepared["assignments"]):
                 print(f"bench: {step.name}: proposed assignments run out; later runs re-approve")
@@ -651,9 +735,10 @@ def main() -> int:
             continue
         p99 = percentile(latencies, 99)
         served = name == LISTING
+        host = {LISTING: "the served configuration", GUNICORN: "gunicorn sync"}
         lines.append(
             f"- /healthz while wrk loads the list on "
-            f"{'the served configuration' if served else 'gunicorn sync'} ({len(latencies)} "
+            f"{host.get(name, 'make run’s server')} ({len(latencies)} "
             f"probes, a new connection every {PROBE_EVERY * 1000:.0f} ms): p50 "
             f"{percentile(latencies, 50):.1f} ms, p95 {percentile(latencies, 95):.1f} ms, "
             f"**p99 {p99:.1f} ms**, max {max(latencies):.1f} ms"
@@ -666,6 +751,7 @@ def main() -> int:
             f"{worst.name} (target < 100 for every read: {verdict(worst.p95 < 100)}); reads "
             f"under 100 ms: {', '.join(r.name for r in reads if r.p95 < 100) or 'none'}"
         )
+    lines += [cpu_line(steps[name]) for name in (LISTING, GUNICORN, MAKE_RUN) if name in steps]
     lines.append(f"- errors: **{errors}** (target 0: {verdict(errors == 0)})")
     lines += [f"  - first error of {r.name}: `{r.first_error}`" for r in results if r.first_error]
     text = "\n".join(lines)
